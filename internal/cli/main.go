@@ -1,0 +1,121 @@
+// Package cli implements the cws commands. Each command is an options struct plus a run function;
+// everything a command touches (streams, environment, clock) comes in through Env.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Streams are the standard streams a command reads and writes.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// SystemStreams returns the process's own standard streams.
+func SystemStreams() Streams {
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
+}
+
+// Env is everything a command depends on from the outside world.
+type Env struct {
+	Streams
+	Getenv func(string) string
+	Now    func() time.Time
+	// Getwd returns the working directory; the project directory defaults to it.
+	Getwd func() (string, error)
+}
+
+// Main runs cws with args (without the program name) and returns the process exit code.
+func Main(ctx context.Context, args []string, streams Streams) int {
+	env := &Env{Streams: streams, Getenv: os.Getenv, Now: time.Now, Getwd: os.Getwd}
+	return Run(ctx, env, args)
+}
+
+// Run is Main with an explicit environment, for tests.
+func Run(ctx context.Context, env *Env, args []string) int {
+	root := newRootCommand(env)
+	root.SetArgs(args)
+	root.SetIn(env.In)
+	root.SetOut(env.Out)
+	root.SetErr(env.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	return reportError(env.Err, err)
+}
+
+// reportError prints err as "Error: ..." plus its "Try: ..." line when it has one, and returns the exit code.
+func reportError(w io.Writer, err error) int {
+	fmt.Fprintf(w, "Error: %s\n", err)
+	var h *hintError
+	if errors.As(err, &h) && h.try != "" {
+		fmt.Fprintf(w, "Try: %s\n", h.try)
+	}
+	var c *exitCodeError
+	if errors.As(err, &c) {
+		return c.code
+	}
+	return 1
+}
+
+// hintError carries the next step a user should take.
+type hintError struct {
+	err error
+	try string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+// withTry attaches a "Try:" suggestion to err. A nil err stays nil.
+func withTry(err error, try string) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, try: try}
+}
+
+// exitCodeError makes cws exit with a specific code.
+type exitCodeError struct {
+	err  error
+	code int
+}
+
+func (e *exitCodeError) Error() string { return e.err.Error() }
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+// globalOptions are the flags every command accepts.
+type globalOptions struct {
+	projectDir string
+	stage      string
+}
+
+func newRootCommand(env *Env) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:           "cws",
+		Short:         "Build, run and deploy CoWorks services on AWS Lambda, stage by stage",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.PersistentFlags().StringVar(&g.projectDir, "project-dir", "", "project directory (default: the current directory)")
+	defaultStage := env.Getenv("CWS_STAGE")
+	if defaultStage == "" {
+		defaultStage = "dev"
+	}
+	root.PersistentFlags().StringVar(&g.stage, "stage", defaultStage, "stage to act on ($CWS_STAGE, else dev); @branch names it after the git branch")
+	root.AddCommand(
+		newVersionCommand(env),
+	)
+	return root
+}
