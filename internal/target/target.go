@@ -1,0 +1,126 @@
+// Package target defines what a deploy target does (deploy, delete, describe one stage) so the cws
+// commands work the same against the local cloud and against AWS through Terraform, and holds the
+// conformance suite every target must pass.
+package target
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/coworks-go/coworks"
+	"github.com/coworks-go/coworks/internal/deployed"
+)
+
+// Target deploys stages of one project. Implementations write the stage's Chalice record
+// (.chalice/deployed/{stage}.json) and its cws metadata on every successful Deploy and Delete.
+// They do not take the per-stage lock (deployed.Lock): the command that calls them does.
+type Target interface {
+	// Name is the target's name in config and output: "local" or "terraform".
+	Name() string
+	// Deploy creates or updates the stage. Deploying what is already deployed (same artifact hash,
+	// settings, API and routes) changes nothing and reports Result.Unchanged. Sharing a REST API
+	// (Request.RestAPIID) that does not exist fails with ErrRestAPINotFound; putting a stage on an API
+	// whose API Gateway stage of that name serves another cws stage fails with ErrStageConflict.
+	Deploy(ctx context.Context, req *Request) (*Result, error)
+	// Delete removes the stage, the REST API too when no other stage uses it, and writes Chalice's empty
+	// record. Deleting a stage that is not deployed is not an error (it still writes the empty record).
+	Delete(ctx context.Context, req *DeleteRequest) (*DeleteResult, error)
+	// Describe reports what is deployed for stage; Description.Deployed is false when nothing is.
+	Describe(ctx context.Context, stage string) (*Description, error)
+}
+
+// Artifact is a built function, as produced by the build step.
+type Artifact struct {
+	// ZipPath is the Lambda deployment package.
+	ZipPath string
+	// BinaryPath is the same function built for this machine, run by the local cloud.
+	BinaryPath string
+	// SHA256 is the base64 (standard encoding) SHA-256 of the zip: Lambda's source_code_hash.
+	SHA256 string
+	// Routes is the function's route table.
+	Routes []coworks.Route
+}
+
+// Settings are the resolved stage settings a target needs, for the api_handler function.
+type Settings struct {
+	Environment map[string]string
+	// Timeout is the function timeout in seconds; MemorySize is in MB.
+	Timeout    int
+	MemorySize int
+	// ReservedConcurrency is nil when unset; 0 blocks every invocation, as in Lambda.
+	ReservedConcurrency *int
+	Region              string
+	// Architecture is "x86_64" or "arm64".
+	Architecture     string
+	BinaryMediaTypes []string
+}
+
+// Request asks for one stage to be deployed.
+type Request struct {
+	// AppName is the config's app_name; the function is named {AppName}-{Stage}.
+	AppName string
+	// Stage is the cws (Chalice) stage.
+	Stage string
+	// APIGatewayStage is the API Gateway stage name, the URL's first path segment ("api" when empty).
+	APIGatewayStage string
+	// RestAPIID, when set, is the id of an existing REST API to add the stage to (already resolved from
+	// a stage name by the caller).
+	RestAPIID string
+	Artifact  Artifact
+	Settings  Settings
+	// Progress receives human progress lines ("Creating Rest API"); nil discards them.
+	Progress io.Writer
+}
+
+// Result is what Deploy did.
+type Result struct {
+	// Record is the record written for the stage.
+	Record *deployed.Record
+	// Unchanged is true when nothing had to change and nothing was written.
+	Unchanged    bool
+	RestAPIID    string
+	URL          string
+	FunctionName string
+	// CreatedAPI is true when Deploy created the REST API.
+	CreatedAPI bool
+}
+
+// DeleteRequest asks for one stage to be deleted.
+type DeleteRequest struct {
+	AppName  string
+	Stage    string
+	Progress io.Writer
+}
+
+// DeleteResult is what Delete did.
+type DeleteResult struct {
+	// Deleted is false when the stage was not deployed.
+	Deleted   bool
+	RestAPIID string
+	// APIDeleted is true when the stage was the API's last one and the API went with it.
+	APIDeleted bool
+}
+
+// Description is what is deployed for one stage.
+type Description struct {
+	Stage           string
+	Deployed        bool
+	RestAPIID       string
+	URL             string
+	APIGatewayStage string
+	FunctionName    string
+	FunctionARN     string
+	ArtifactSHA256  string
+	DeployedAt      time.Time
+	// SharedWith lists, sorted, the other cws stages on the same REST API.
+	SharedWith []string
+}
+
+// ErrRestAPINotFound is returned (wrapped) when a deploy names a REST API that does not exist.
+var ErrRestAPINotFound = errors.New("REST API not found")
+
+// ErrStageConflict is returned (wrapped) when the requested API Gateway stage of a REST API already
+// serves another cws stage.
+var ErrStageConflict = errors.New("API Gateway stage already used by another stage")
