@@ -124,3 +124,7 @@ var ErrRestAPINotFound = errors.New("REST API not found")
 // ErrStageConflict is returned (wrapped) when the requested API Gateway stage of a REST API already
 // serves another cws stage.
 var ErrStageConflict = errors.New("API Gateway stage already used by another stage")
+
+// ErrDeployedElsewhere is returned (wrapped) when a stage's record was written by another target: deploying
+// or deleting it here would leave that target's resources untracked.
+var ErrDeployedElsewhere = errors.New("stage is deployed with another target")

@@ -1,0 +1,434 @@
+package localcloud
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/safefile"
+	"github.com/coworks-go/coworks/internal/target"
+)
+
+// TargetName is the name of the local target.
+const TargetName = "local"
+
+// Options configure a Cloud. The zero value is usable.
+type Options struct {
+	// Now is the clock for deploy times; nil means time.Now.
+	Now func() time.Time
+	// Rand is the source of REST API ids; nil means crypto/rand.
+	Rand io.Reader
+	// Port is the gateway port of a new local cloud (DefaultPort when 0). An existing cloud keeps its port.
+	Port int
+	// Logger receives debug logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Cloud is the local cloud of one project. Its methods are safe for concurrent use by goroutines and
+// processes: every change happens under the lock file .chalice/local/lock.
+type Cloud struct {
+	project string
+	opts    Options
+}
+
+var _ target.Target = (*Cloud)(nil)
+
+// New returns the local cloud of the project in projectDir. Nothing is created until the first deploy.
+func New(projectDir string, opts Options) *Cloud {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if opts.Port == 0 {
+		opts.Port = DefaultPort
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Cloud{project: projectDir, opts: opts}
+}
+
+// Name returns "local".
+func (c *Cloud) Name() string { return TargetName }
+
+// lock takes the local cloud's lock, loads the state and the stage's record and cws metadata.
+func (c *Cloud) lock(ctx context.Context) (func(), *State, error) {
+	unlock, err := safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("lock the local cloud: %w", err)
+	}
+	st, err := Load(c.project)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	if st.Version == 0 && len(st.RestAPIs) == 0 {
+		st.Port = c.opts.Port
+	}
+	return unlock, st, nil
+}
+
+// checkOwner refuses a stage whose record another target wrote and which still lists resources.
+func checkOwner(project, stage string, rec *deployed.Record) error {
+	meta, err := deployed.LoadMeta(project, stage)
+	if err != nil {
+		return err
+	}
+	if meta != nil && meta.Target != "" && meta.Target != TargetName && rec.IsDeployed() {
+		return fmt.Errorf("stage %q is deployed with target %q, not the local cloud: %w", stage, meta.Target, target.ErrDeployedElsewhere)
+	}
+	return nil
+}
+
+// Deploy puts the stage on a REST API of the local cloud: the API named by req.RestAPIID, else the one
+// the stage is on, else the one its record names (recovering a lost state.json), else a new one. It
+// stores the artifact, writes the state, then the stage's record and metadata. Nothing is written when
+// nothing changed. If it fails midway, the state and the record still describe what exists, and the
+// next Deploy or Delete completes or cleans up.
+func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result, error) {
+	if err := validate(req); err != nil {
+		return nil, err
+	}
+	progress := req.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	apigwStage := req.APIGatewayStage
+	if apigwStage == "" {
+		apigwStage = "api"
+	}
+	rel, err := artifactRel(req.Artifact.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	unlock, st, err := c.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	rec, err := deployed.Load(c.project, req.Stage, req.AppName)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOwner(c.project, req.Stage, rec); err != nil {
+		return nil, err
+	}
+
+	oldAPI, oldStage := st.FindStage(req.Stage)
+	var oldAPIID string
+	var oldStageCopy Stage
+	if oldStage != nil {
+		oldAPIID, oldStageCopy = oldAPI.ID, *oldStage
+	}
+	var api *RestAPI
+	created := false
+	switch {
+	case req.RestAPIID != "":
+		if api = st.API(req.RestAPIID); api == nil {
+			return nil, fmt.Errorf("REST API %q does not exist in the local cloud: %w", req.RestAPIID, target.ErrRestAPINotFound)
+		}
+	case oldAPI != nil:
+		api = oldAPI
+	}
+	if s := (*Stage)(nil); api != nil {
+		if s = api.Stage(apigwStage); s != nil && s.ChaliceStage != req.Stage {
+			return nil, fmt.Errorf("API Gateway stage %q of REST API %s serves stage %q; give stage %q another api_gateway_stage: %w",
+				apigwStage, api.ID, s.ChaliceStage, req.Stage, target.ErrStageConflict)
+		}
+	}
+	if api == nil {
+		id := ""
+		if rid, _, ok := rec.RestAPI(); ok && validID(rid) && st.API(rid) == nil {
+			id = rid // the state was lost: keep the recorded id, and with it the stage's URL
+		} else if id, err = newID(c.opts.Rand, st); err != nil {
+			return nil, err
+		}
+		created = true
+		st.RestAPIs = append(st.RestAPIs, RestAPI{ID: id, Name: req.AppName, CreatedAt: c.opts.Now().UTC(), Stages: []Stage{}})
+		if oldAPI != nil { // appending may move the slice: find the old API again
+			oldAPI = st.API(oldAPIID)
+		}
+		api = &st.RestAPIs[len(st.RestAPIs)-1]
+	}
+
+	fn := req.AppName + "-" + req.Stage
+	region := req.Settings.Region
+	if region == "" {
+		region = DefaultRegion
+	}
+	next := Stage{
+		Name:           apigwStage,
+		ChaliceStage:   req.Stage,
+		AppName:        req.AppName,
+		FunctionName:   fn,
+		FunctionARN:    fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, Account, fn),
+		ArtifactSHA256: req.Artifact.SHA256,
+		Artifact:       rel,
+		Routes:         nonNil(req.Artifact.Routes),
+		Settings: Settings{
+			Environment:         nonNilMap(req.Settings.Environment),
+			Timeout:             req.Settings.Timeout,
+			MemorySize:          req.Settings.MemorySize,
+			ReservedConcurrency: req.Settings.ReservedConcurrency,
+			Region:              region,
+			Architecture:        req.Settings.Architecture,
+		},
+		DeployedAt: c.opts.Now().UTC(),
+	}
+	oldMedia := slices.Clone(api.BinaryMediaTypes)
+	api.BinaryMediaTypes = nonNil(req.Settings.BinaryMediaTypes)
+
+	// Take the stage off its old place, then put it on the chosen API (in place when it stays there).
+	apiID := api.ID
+	if oldStage != nil && oldAPIID != apiID {
+		removeStage(st, oldAPIID, req.Stage)
+	}
+	api = st.API(apiID)
+	if s := api.Stage(oldStageCopy.Name); oldStage != nil && oldAPIID == apiID && s != nil {
+		*s = next
+	} else {
+		api.Stages = append(api.Stages, next)
+	}
+	moved := reassignURLs(st)
+	placed := api.Stage(apigwStage)
+
+	newRec := localRecord(rec, apiID, placed)
+	recBytes, err := newRec.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	result := &target.Result{Record: newRec, RestAPIID: apiID, URL: placed.URL, FunctionName: fn, CreatedAPI: created}
+
+	if oldStage != nil && oldAPIID == apiID && len(moved) == 0 && slices.Equal(oldMedia, api.BinaryMediaTypes) &&
+		sameDeployment(&oldStageCopy, placed) && artifactPresent(Dir(c.project), rel) && recordIs(c.project, req.Stage, recBytes) {
+		result.Unchanged = true
+		result.Record = rec
+		fmt.Fprintf(progress, "Stage %s is up to date (REST API %s)\n", req.Stage, apiID)
+		return result, nil
+	}
+
+	fmt.Fprintf(progress, "Storing artifact %s\n", req.Artifact.SHA256)
+	if err := storeArtifact(Dir(c.project), rel, req.Artifact); err != nil {
+		return nil, err
+	}
+	switch {
+	case created:
+		fmt.Fprintf(progress, "Creating Rest API %s\n", apiID)
+	default:
+		fmt.Fprintf(progress, "Updating rest API %s\n", apiID)
+	}
+	if err := c.saveState(st); err != nil {
+		return nil, err
+	}
+	if err := deployed.Save(c.project, req.Stage, newRec); err != nil {
+		return nil, err
+	}
+	if err := deployed.SaveMeta(c.project, req.Stage, &deployed.Meta{
+		Target: TargetName, ArtifactSHA256: req.Artifact.SHA256, DeployedAt: placed.DeployedAt, Region: region, RestAPIID: apiID,
+	}); err != nil {
+		return nil, err
+	}
+	if err := c.rewriteURLs(st, moved, progress); err != nil {
+		return nil, err
+	}
+	if err := collectArtifacts(Dir(c.project), st); err != nil {
+		c.opts.Logger.Debug("artifact collection", "error", err)
+	}
+	return result, nil
+}
+
+// Delete removes the stage from its REST API, the API when no stage is left on it, and unused
+// artifacts, then writes Chalice's empty record. A stage that is not deployed still gets the empty
+// record, as with `chalice delete`.
+func (c *Cloud) Delete(ctx context.Context, req *target.DeleteRequest) (*target.DeleteResult, error) {
+	if req.Stage == "" {
+		return nil, fmt.Errorf("delete: no stage given")
+	}
+	progress := req.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	unlock, st, err := c.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	rec, err := deployed.Load(c.project, req.Stage, req.AppName)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOwner(c.project, req.Stage, rec); err != nil {
+		return nil, err
+	}
+	res := &target.DeleteResult{}
+	var moved []string
+	if api, s := st.FindStage(req.Stage); s != nil {
+		res.Deleted, res.RestAPIID = true, api.ID
+		fmt.Fprintf(progress, "Deleting function: %s\n", s.FunctionARN)
+		res.APIDeleted = removeStage(st, api.ID, req.Stage)
+		if res.APIDeleted {
+			fmt.Fprintf(progress, "Deleting Rest API: %s\n", res.RestAPIID)
+		}
+		moved = reassignURLs(st)
+		if err := c.saveState(st); err != nil {
+			return nil, err
+		}
+	}
+	if err := deployed.Save(c.project, req.Stage, deployed.Empty()); err != nil {
+		return nil, err
+	}
+	if err := deployed.RemoveMeta(c.project, req.Stage); err != nil {
+		return nil, err
+	}
+	if err := c.rewriteURLs(st, moved, progress); err != nil {
+		return nil, err
+	}
+	if err := collectArtifacts(Dir(c.project), st); err != nil {
+		c.opts.Logger.Debug("artifact collection", "error", err)
+	}
+	return res, nil
+}
+
+// Describe reports the stage as the local cloud has it. It reads the state without locking (the file
+// is replaced atomically).
+func (c *Cloud) Describe(ctx context.Context, stage string) (*target.Description, error) {
+	st, err := Load(c.project)
+	if err != nil {
+		return nil, err
+	}
+	d := &target.Description{Stage: stage}
+	api, s := st.FindStage(stage)
+	if s == nil {
+		return d, nil
+	}
+	d.Deployed, d.RestAPIID, d.URL, d.APIGatewayStage = true, api.ID, s.URL, s.Name
+	d.FunctionName, d.FunctionARN, d.ArtifactSHA256, d.DeployedAt = s.FunctionName, s.FunctionARN, s.ArtifactSHA256, s.DeployedAt
+	for _, other := range api.Stages {
+		if other.ChaliceStage != stage {
+			d.SharedWith = append(d.SharedWith, other.ChaliceStage)
+		}
+	}
+	slices.Sort(d.SharedWith)
+	return d, nil
+}
+
+func (c *Cloud) saveState(st *State) error {
+	st.Version++
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := safefile.Write(StatePath(c.project), append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write local cloud state: %w", err)
+	}
+	return nil
+}
+
+// rewriteURLs updates the rest_api_url in the records of stages whose URL changed because another
+// stage took or freed their API Gateway stage name (see State.StageURL).
+func (c *Cloud) rewriteURLs(st *State, stages []string, progress io.Writer) error {
+	for _, name := range stages {
+		api, s := st.FindStage(name)
+		rec, err := deployed.Load(c.project, name, s.AppName)
+		if err != nil {
+			return err
+		}
+		if err := deployed.Save(c.project, name, localRecord(rec, api.ID, s)); err != nil {
+			return err
+		}
+		fmt.Fprintf(progress, "Stage %s is now at %s\n", name, s.URL)
+	}
+	return nil
+}
+
+// localRecord returns the record of a locally deployed stage: api_handler then rest_api, as Chalice
+// orders them, keeping the old record's unknown top-level keys.
+func localRecord(old *deployed.Record, apiID string, s *Stage) *deployed.Record {
+	rec := deployed.Empty()
+	rec.Extra = old.Extra
+	rec.Put(deployed.LambdaFunction(deployed.APIHandlerName, s.FunctionARN))
+	rec.Put(deployed.RestAPI(apiID, s.URL))
+	return rec
+}
+
+// removeStage takes cws stage off REST API apiID and drops the API when it has no stage left; it reports
+// whether the API was dropped.
+func removeStage(st *State, apiID, chaliceStage string) bool {
+	api := st.API(apiID)
+	api.Stages = slices.DeleteFunc(api.Stages, func(s Stage) bool { return s.ChaliceStage == chaliceStage })
+	if len(api.Stages) > 0 {
+		return false
+	}
+	st.RestAPIs = slices.DeleteFunc(st.RestAPIs, func(a RestAPI) bool { return a.ID == apiID })
+	return true
+}
+
+// reassignURLs sets every stage's URL from StageURL and returns the cws stages whose URL changed
+// (a new stage, whose URL was empty, is not listed).
+func reassignURLs(st *State) []string {
+	var moved []string
+	for i := range st.RestAPIs {
+		api := &st.RestAPIs[i]
+		for j := range api.Stages {
+			s := &api.Stages[j]
+			url := st.StageURL(api.ID, s.Name)
+			if s.URL != "" && s.URL != url {
+				moved = append(moved, s.ChaliceStage)
+			}
+			s.URL = url
+		}
+	}
+	return moved
+}
+
+// sameDeployment reports whether two stage entries deploy the same thing (deploy time aside).
+func sameDeployment(a, b *Stage) bool {
+	x, y := *a, *b
+	x.DeployedAt, y.DeployedAt = time.Time{}, time.Time{}
+	ja, _ := json.Marshal(x)
+	jb, _ := json.Marshal(y)
+	return bytes.Equal(ja, jb)
+}
+
+func recordIs(project, stage string, want []byte) bool {
+	got, err := os.ReadFile(deployed.Path(project, stage))
+	return err == nil && bytes.Equal(got, want)
+}
+
+func validate(req *target.Request) error {
+	switch {
+	case req.Stage == "":
+		return fmt.Errorf("deploy: no stage given")
+	case req.AppName == "":
+		return fmt.Errorf("deploy: no app_name given")
+	case req.Artifact.ZipPath == "" || req.Artifact.BinaryPath == "":
+		return fmt.Errorf("deploy of stage %q: the local cloud needs both the zip and the host binary of the build", req.Stage)
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return maps.Clone(m)
+}

@@ -1,0 +1,260 @@
+package localcloud
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/target"
+	"github.com/coworks-go/coworks/internal/target/targettest"
+)
+
+var ctx = context.Background()
+
+func fixedClock() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
+
+func newCloud(t *testing.T) (*Cloud, string) {
+	dir := t.TempDir()
+	return New(dir, Options{Now: fixedClock}), dir
+}
+
+func TestConformance(t *testing.T) {
+	targettest.Run(t, targettest.Harness{New: func(t *testing.T) (target.Target, string) { return newCloud(t) }})
+}
+
+func TestDeployWritesRecordStateAndArtifact(t *testing.T) {
+	c, dir := newCloud(t)
+	art := targettest.FakeArtifact(t, 1)
+	req := targettest.Request("dev", "dev", art)
+	var progress bytes.Buffer
+	req.Progress = &progress
+	res, err := c.Deploy(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !validID(res.RestAPIID) {
+		t.Errorf("REST API id %q is not 10 characters of [a-z0-9]", res.RestAPIID)
+	}
+	want := `{
+  "resources": [
+    {
+      "name": "api_handler",
+      "resource_type": "lambda_function",
+      "lambda_arn": "arn:aws:lambda:eu-west-1:000000000000:function:demo-dev"
+    },
+    {
+      "name": "rest_api",
+      "resource_type": "rest_api",
+      "rest_api_id": "` + res.RestAPIID + `",
+      "rest_api_url": "http://127.0.0.1:8000/dev/"
+    }
+  ],
+  "schema_version": "2.0",
+  "backend": "api"
+}
+`
+	got, _ := os.ReadFile(deployed.Path(dir, "dev"))
+	if string(got) != want {
+		t.Errorf("record:\n%s\nwant:\n%s", got, want)
+	}
+	if !strings.Contains(progress.String(), "Creating Rest API "+res.RestAPIID) {
+		t.Errorf("progress %q does not say the API was created", progress.String())
+	}
+	meta, err := deployed.LoadMeta(dir, "dev")
+	if err != nil || meta.Target != "local" || meta.ArtifactSHA256 != art.SHA256 || !meta.DeployedAt.Equal(fixedClock()) || meta.Region != "eu-west-1" {
+		t.Errorf("metadata = %+v, %v", meta, err)
+	}
+	st, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, s := st.FindStage("dev")
+	bin, err := os.ReadFile(s.BinaryPath(dir))
+	orig, _ := os.ReadFile(art.BinaryPath)
+	if err != nil || !bytes.Equal(bin, orig) {
+		t.Errorf("stored host binary differs from the build's: %v", err)
+	}
+	if fi, err := os.Stat(s.BinaryPath(dir)); err != nil || fi.Mode().Perm()&0o100 == 0 {
+		t.Errorf("stored host binary is not executable: %v", err)
+	}
+	if s.Settings.Environment["STAGE_NAME"] != "dev" || s.Settings.Timeout != 60 || len(s.Routes) != 2 {
+		t.Errorf("stage snapshot = %+v", s)
+	}
+}
+
+func TestURLFormFollowsStageNameUniqueness(t *testing.T) {
+	c, dir := newCloud(t)
+	art := targettest.FakeArtifact(t, 1)
+	dev, err := c.Deploy(ctx, targettest.Request("dev", "api", art))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dev.URL != "http://127.0.0.1:8000/api/" {
+		t.Fatalf("unique API Gateway stage: URL %s", dev.URL)
+	}
+	// prod on its own API with the same API Gateway stage name: both must switch to the Host form,
+	// and dev's record must follow.
+	prod, err := c.Deploy(ctx, targettest.Request("prod", "api", art))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prod.URL != "http://"+prod.RestAPIID+".execute-api.localhost:8000/api/" {
+		t.Errorf("prod URL %s", prod.URL)
+	}
+	rec, _ := deployed.Load(dir, "dev", "demo")
+	if _, url, _ := rec.RestAPI(); url != "http://"+dev.RestAPIID+".execute-api.localhost:8000/api/" {
+		t.Errorf("dev's record kept the ambiguous URL %s", url)
+	}
+	if _, err := c.Delete(ctx, &target.DeleteRequest{AppName: "demo", Stage: "prod"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ = deployed.Load(dir, "dev", "demo")
+	if _, url, _ := rec.RestAPI(); url != "http://127.0.0.1:8000/api/" {
+		t.Errorf("after prod left, dev's URL is %s; want the path form back", url)
+	}
+}
+
+func TestResolveRestAPI(t *testing.T) {
+	c, dir := newCloud(t)
+	dev, err := c.Deploy(ctx, targettest.Request("dev", "dev", targettest.FakeArtifact(t, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"dev", dev.RestAPIID} {
+		if id, err := ResolveRestAPI(dir, "demo", v); err != nil || id != dev.RestAPIID {
+			t.Errorf("ResolveRestAPI(%q) = %q, %v", v, id, err)
+		}
+	}
+	_, err = ResolveRestAPI(dir, "demo", "prod")
+	var ue *UnknownRestAPIError
+	if !errors.As(err, &ue) || err.Error() != `"prod" is neither a deployed stage nor a REST API of the local cloud (deployed stages: dev; REST API ids: `+dev.RestAPIID+`)` {
+		t.Errorf("unknown value: %v", err)
+	}
+}
+
+func TestRedeployUnchangedTouchesNothing(t *testing.T) {
+	c, dir := newCloud(t)
+	art := targettest.FakeArtifact(t, 1)
+	if _, err := c.Deploy(ctx, targettest.Request("dev", "dev", art)); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := StatStamp(dir)
+	recInfo, _ := os.Stat(deployed.Path(dir, "dev"))
+	os.Remove(art.ZipPath) // an unchanged deploy does not even read the artifact
+	res, err := c.Deploy(ctx, targettest.Request("dev", "dev", art))
+	if err != nil || !res.Unchanged {
+		t.Fatalf("redeploy = %+v, %v", res, err)
+	}
+	after, _ := StatStamp(dir)
+	recInfo2, _ := os.Stat(deployed.Path(dir, "dev"))
+	if !before.Equal(after) || !os.SameFile(recInfo, recInfo2) {
+		t.Error("an unchanged deploy rewrote the state or the record")
+	}
+}
+
+func TestFailedArtifactStoreLeavesConsistentRecord(t *testing.T) {
+	c, dir := newCloud(t)
+	v1, v2 := targettest.FakeArtifact(t, 1), targettest.FakeArtifact(t, 2)
+	dev, err := c.Deploy(ctx, targettest.Request("dev", "dev", v1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recBefore, _ := os.ReadFile(deployed.Path(dir, "dev"))
+	stateBefore, _ := os.ReadFile(StatePath(dir))
+
+	// The artifact store cannot take a new artifact: its directory is replaced by a file.
+	store := filepath.Join(Dir(dir), "artifacts")
+	os.Rename(store, store+".aside")
+	os.WriteFile(store, []byte("not a directory"), 0o644)
+	if _, err := c.Deploy(ctx, targettest.Request("dev", "dev", v2)); err == nil {
+		t.Fatal("deploy with a broken artifact store succeeded")
+	}
+	recAfter, _ := os.ReadFile(deployed.Path(dir, "dev"))
+	stateAfter, _ := os.ReadFile(StatePath(dir))
+	if !bytes.Equal(recBefore, recAfter) || !bytes.Equal(stateBefore, stateAfter) {
+		t.Error("a failed deploy changed the record or the state, which must still describe v1")
+	}
+	// A first deploy of another stage failing the same way leaves no record claiming an API.
+	if _, err := c.Deploy(ctx, targettest.Request("qa", "qa", v2)); err == nil {
+		t.Fatal("deploy of qa with a broken artifact store succeeded")
+	}
+	if rec, err := deployed.Load(dir, "qa", "demo"); err != nil || rec.IsDeployed() {
+		t.Errorf("failed first deploy left record %+v, %v", rec, err)
+	}
+
+	os.Remove(store)
+	os.Rename(store+".aside", store)
+	res, err := c.Deploy(ctx, targettest.Request("dev", "dev", v2))
+	if err != nil || res.RestAPIID != dev.RestAPIID {
+		t.Fatalf("recovery deploy = %+v, %v", res, err)
+	}
+	if d, _ := c.Describe(ctx, "dev"); d.ArtifactSHA256 != v2.SHA256 {
+		t.Errorf("after recovery the stage runs %s", d.ArtifactSHA256)
+	}
+	entries, _ := os.ReadDir(store)
+	if len(entries) != 1 {
+		t.Errorf("artifact store holds %d entries; want only v2 (v1 freed)", len(entries))
+	}
+}
+
+func TestCrashBetweenStateAndRecordIsRecoveredByNextDeploy(t *testing.T) {
+	c, dir := newCloud(t)
+	first, err := c.Deploy(ctx, targettest.Request("dev", "dev", targettest.FakeArtifact(t, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a cws killed after writing the state but before writing the record leaves behind: the state
+	// has the stage, the record is the one from before (here: none).
+	os.Remove(deployed.Path(dir, "dev"))
+	d, err := c.Describe(ctx, "dev")
+	if err != nil || !d.Deployed {
+		t.Fatalf("the state must say what exists: %+v, %v", d, err)
+	}
+	res, err := c.Deploy(ctx, targettest.Request("dev", "dev", targettest.FakeArtifact(t, 1)))
+	if err != nil || res.Unchanged || res.RestAPIID != first.RestAPIID {
+		t.Fatalf("next deploy = %+v, %v; want the same API and the record rewritten", res, err)
+	}
+	rec, _ := deployed.Load(dir, "dev", "demo")
+	if id, _, _ := rec.RestAPI(); id != first.RestAPIID {
+		t.Errorf("record after recovery names %q, want %q", id, first.RestAPIID)
+	}
+	// The same crash before a delete: delete still removes the stage and its API.
+	os.Remove(deployed.Path(dir, "dev"))
+	del, err := c.Delete(ctx, &target.DeleteRequest{AppName: "demo", Stage: "dev"})
+	if err != nil || !del.Deleted || !del.APIDeleted {
+		t.Errorf("delete without a record = %+v, %v", del, err)
+	}
+}
+
+func TestLostStateKeepsRecordedAPIID(t *testing.T) {
+	c, dir := newCloud(t)
+	first, err := c.Deploy(ctx, targettest.Request("dev", "dev", targettest.FakeArtifact(t, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(Dir(dir))
+	again, err := c.Deploy(ctx, targettest.Request("dev", "dev", targettest.FakeArtifact(t, 1)))
+	if err != nil || again.RestAPIID != first.RestAPIID || again.URL != first.URL {
+		t.Errorf("redeploy after losing .chalice/local = %+v, %v; want the recorded API %s", again, err, first.RestAPIID)
+	}
+}
+
+func TestRefusesStageOfAnotherTarget(t *testing.T) {
+	c, dir := newCloud(t)
+	rec := deployed.Empty()
+	rec.Put(deployed.RestAPI("abc123defg", "https://abc123defg.execute-api.eu-west-1.amazonaws.com/dev/"))
+	deployed.Save(dir, "dev", rec)
+	deployed.SaveMeta(dir, "dev", &deployed.Meta{Target: "terraform"})
+	if _, err := c.Deploy(ctx, targettest.Request("dev", "dev", targettest.FakeArtifact(t, 1))); !errors.Is(err, target.ErrDeployedElsewhere) {
+		t.Errorf("deploy over a terraform stage: %v", err)
+	}
+	if _, err := c.Delete(ctx, &target.DeleteRequest{AppName: "demo", Stage: "dev"}); !errors.Is(err, target.ErrDeployedElsewhere) {
+		t.Errorf("delete of a terraform stage: %v", err)
+	}
+}
