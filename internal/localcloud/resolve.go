@@ -28,11 +28,16 @@ func validID(id string) bool {
 func newID(r io.Reader, st *State) (string, error) {
 	for {
 		var b [10]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return "", fmt.Errorf("REST API id: %w", err)
-		}
-		for i := range b {
-			b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+		for i := 0; i < len(b); {
+			var c [1]byte
+			if _, err := io.ReadFull(r, c[:]); err != nil {
+				return "", fmt.Errorf("REST API id: %w", err)
+			}
+			if int(c[0]) >= 256/len(idAlphabet)*len(idAlphabet) {
+				continue // keep the draw uniform
+			}
+			b[i] = idAlphabet[int(c[0])%len(idAlphabet)]
+			i++
 		}
 		if st.API(string(b[:])) == nil {
 			return string(b[:]), nil
