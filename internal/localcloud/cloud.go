@@ -253,8 +253,8 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 // artifacts, then writes Chalice's empty record. A stage that is not deployed still gets the empty
 // record, as with `chalice delete`.
 func (c *Cloud) Delete(ctx context.Context, req *target.DeleteRequest) (*target.DeleteResult, error) {
-	if req.Stage == "" {
-		return nil, fmt.Errorf("delete: no stage given")
+	if !validName(req.Stage) {
+		return nil, fmt.Errorf("delete: invalid stage name %q", req.Stage)
 	}
 	progress := req.Progress
 	if progress == nil {
@@ -409,8 +409,8 @@ func recordIs(project, stage string, want []byte) bool {
 
 func validate(req *target.Request) error {
 	switch {
-	case req.Stage == "":
-		return fmt.Errorf("deploy: no stage given")
+	case !validName(req.Stage):
+		return fmt.Errorf("deploy: invalid stage name %q", req.Stage)
 	case req.AppName == "":
 		return fmt.Errorf("deploy: no app_name given")
 	case req.Artifact.ZipPath == "" || req.Artifact.BinaryPath == "":

@@ -156,6 +156,12 @@ func TestRedeployUnchangedTouchesNothing(t *testing.T) {
 	if !before.Equal(after) || !os.SameFile(recInfo, recInfo2) {
 		t.Error("an unchanged deploy rewrote the state or the record")
 	}
+	if _, err := c.Deploy(ctx, targettest.Request("dev", "dev", targettest.FakeArtifact(t, 2))); err != nil {
+		t.Fatal(err)
+	}
+	if changed, _ := StatStamp(dir); changed.Equal(after) {
+		t.Error("the state stamp did not change after a real deploy; the gateway would miss it")
+	}
 }
 
 func TestFailedArtifactStoreLeavesConsistentRecord(t *testing.T) {
