@@ -225,6 +225,9 @@ func jsonError(err error) *Error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" {
+			return BadRequest("request body must be a JSON object, got JSON %s", typeErr.Value)
+		}
 		return BadRequest("parameter %q: expected %s, got JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
 	}
 	return BadRequest("request body is not valid JSON: %v", err)
