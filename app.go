@@ -40,7 +40,8 @@ var (
 // handler is one route and the precomputed plan to serve it.
 type handler struct {
 	route   Route
-	fn      reflect.Value
+	fn      reflect.Value // the method's function, receiver first: calling it so avoids an allocation
+	recv    reflect.Value
 	bind    *binding
 	res     *results
 	paramAt []int // indexes of the path segments that are parameters
@@ -106,18 +107,19 @@ func (a *App) register(v reflect.Value, prefix, qualifier string) {
 		if !ok {
 			continue
 		}
-		fn := v.Method(i)
+		ft := v.Method(i).Type() // without the receiver
 		name := qualifier + m.Name
-		bind := newBinding(name, fn.Type())
+		bind := newBinding(name, ft)
 		h := &handler{
-			fn:   fn,
+			fn:   m.Func,
+			recv: v,
 			bind: bind,
-			res:  newResults(name, fn.Type()),
+			res:  newResults(name, ft),
 			route: Route{
 				Method:    rn.method,
 				Path:      routePath(prefix, rn.segments, len(bind.path)),
 				Handler:   name,
-				Signature: fn.Type().String(),
+				Signature: ft.String(),
 			},
 		}
 		for j, seg := range splitPath(h.route.Path) {
@@ -150,6 +152,9 @@ func (a *App) Routes() []Route { return slices.Clone(a.routes) }
 
 // maxInlineParams is how many path parameters are collected without allocating.
 const maxInlineParams = 8
+
+// maxInlineArgs is how many call arguments (receiver included) are built without allocating.
+const maxInlineArgs = 6
 
 // ServeHTTP routes r to its handler: 404 for an unknown path, 405 (with Allow) for a known path without
 // the method, 401/403 when the service's Auth refuses, 400 for parameters that do not bind, else the
@@ -203,7 +208,8 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) (status int) {
 		raw = inline[:n]
 	}
 	pathValues(p, h.paramAt, raw)
-	in, e := h.bind.args(r, raw)
+	var inlineIn [maxInlineArgs]reflect.Value
+	in, e := h.bind.args(append(inlineIn[:0], h.recv), r, raw)
 	if e != nil {
 		return writeMessage(w, e.status(), e.Message)
 	}

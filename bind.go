@@ -103,10 +103,9 @@ func newBinding(name string, ft reflect.Type) *binding {
 	return b
 }
 
-// args builds the arguments of a call from the request r and the raw path parameter values.
+// args appends to in the arguments of a call from the request r and the raw path parameter values.
 // A client mistake is returned as a 400 *Error.
-func (b *binding) args(r *http.Request, raw []string) ([]reflect.Value, *Error) {
-	in := make([]reflect.Value, 0, b.nIn)
+func (b *binding) args(in []reflect.Value, r *http.Request, raw []string) ([]reflect.Value, *Error) {
 	switch b.first {
 	case firstContext:
 		in = append(in, reflect.ValueOf(r.Context()))
