@@ -22,6 +22,9 @@ func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discardWriter) WriteHeader(s int)           { d.status = s }
 
 func TestAllocationsPerRequest(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector adds allocations; run without -race to check them")
+	}
 	app := New("bench", benchService{})
 	tests := []struct {
 		target string
