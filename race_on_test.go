@@ -1,0 +1,6 @@
+//go:build race
+
+package coworks
+
+// raceEnabled: the race detector adds allocations, so allocation counts are not checked under it.
+const raceEnabled = true
