@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -360,4 +361,29 @@ func TestNewRequestIDs(t *testing.T) {
 	if len(other.ExtendedRequestID) != 16 || !strings.HasPrefix(other.TraceID, "Root=1-0-") || len(other.TraceID) != len("Root=1-0-")+24 {
 		t.Errorf("ids from a non-UUID = %+v", other)
 	}
+}
+
+func FuzzAppendEvent(f *testing.F) {
+	f.Add("/dev/a/b", "a=1&a=2&b", "X-Key", "v", []byte("body"), "*/*")
+	f.Add("//dev//x/", "%zz=+&=", "tEsT", "\xff", []byte{0, 1, 2}, "")
+	router := mustRouter(f, Route{Method: "ANY", Path: "/{proxy+}"}, Route{Method: "ANY", Path: "/"}, Route{Method: "GET", Path: "/a/{b}"})
+	f.Fuzz(func(t *testing.T, rawPath, rawQuery, hname, hvalue string, body []byte, binary string) {
+		sp, ok := SplitStage(rawPath)
+		if !ok {
+			return
+		}
+		m, ok := router.Match("GET", sp.Path)
+		if !ok {
+			return
+		}
+		ev := BuildEvent(&EventInput{Method: "GET", Path: sp, RawQuery: rawQuery, Host: "h", Header: http.Header{hname: {hvalue}},
+			Body: body, Match: m, Stage: &Stage{Name: sp.Stage, BinaryMediaTypes: []string{binary}}, Time: time.Unix(0, 0)})
+		var got events.APIGatewayProxyRequest
+		if err := json.Unmarshal(ev, &got); err != nil {
+			t.Fatalf("invalid event JSON: %v\n%s", err, ev)
+		}
+		if utf8.ValidString(rawPath) && (got.Path != sp.Path || got.RequestContext.Path != sp.ContextPath) {
+			t.Fatalf("path %q / %q, want %q / %q", got.Path, got.RequestContext.Path, sp.Path, sp.ContextPath)
+		}
+	})
 }

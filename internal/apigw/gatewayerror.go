@@ -17,7 +17,8 @@ type Response struct {
 	Body []byte
 }
 
-// WriteTo writes r to w keeping header names as they are, with a Content-Length. It also stops net/http
+// WriteTo writes r to w keeping header names as they are, with a Content-Length (except on 1xx, 204 and
+// 304 responses without a body, which must not carry one). It also stops net/http
 // from sniffing a second Content-Type when the function spelled its own in another case ("content-type").
 func (r Response) WriteTo(w http.ResponseWriter) {
 	h := w.Header()
@@ -31,7 +32,9 @@ func (r Response) WriteTo(w http.ResponseWriter) {
 	if _, ok := h["Content-Type"]; hasType && !ok {
 		h["Content-Type"] = nil // present but empty: net/http neither sniffs nor writes it
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(r.Body))}
+	if len(r.Body) > 0 || (r.Status >= 200 && r.Status != http.StatusNoContent && r.Status != http.StatusNotModified) {
+		h["Content-Length"] = []string{strconv.Itoa(len(r.Body))}
+	}
 	w.WriteHeader(r.Status)
 	_, _ = w.Write(r.Body) // a client gone away is not the gateway's error to report
 }

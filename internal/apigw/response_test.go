@@ -232,3 +232,12 @@ func FuzzProxyResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestResponseWriteToNoContent(t *testing.T) {
+	resp, _ := ProxyResponse([]byte(`{"statusCode":204}`), ResponseOptions{IDs: testIDs})
+	rec := httptest.NewRecorder()
+	resp.WriteTo(rec)
+	if rec.Code != 204 || rec.Header()["Content-Length"] != nil {
+		t.Errorf("204: code %d, Content-Length %v (must be absent)", rec.Code, rec.Header()["Content-Length"])
+	}
+}

@@ -219,3 +219,19 @@ func FuzzRouterMatch(f *testing.F) {
 		}
 	})
 }
+
+func TestAPIIDFromHost(t *testing.T) {
+	for host, want := range map[string]string{
+		"abc1234567.execute-api.localhost:8080":          "abc1234567",
+		"abc1234567.execute-api.us-east-1.amazonaws.com": "abc1234567",
+		"localhost:8080":             "",
+		"127.0.0.1:8080":             "",
+		".execute-api.localhost":     "",
+		"abc.execute-apix.localhost": "",
+	} {
+		got, ok := APIIDFromHost(host)
+		if got != want || ok != (want != "") {
+			t.Errorf("APIIDFromHost(%q) = %q, %v; want %q", host, got, ok, want)
+		}
+	}
+}

@@ -66,6 +66,17 @@ func SplitStage(rawPath string) (sp StagePath, ok bool) {
 	return sp, true
 }
 
+// APIIDFromHost returns the REST API id named by an execute-api host: "abc1234567.execute-api.localhost:8080"
+// and "abc1234567.execute-api.us-east-1.amazonaws.com" both give "abc1234567". ok is false for any other
+// host, in which case the gateway finds the API another way (the first path segment).
+func APIIDFromHost(host string) (apiID string, ok bool) {
+	id, rest, found := strings.Cut(host, ".")
+	if !found || id == "" || !strings.HasPrefix(rest, "execute-api.") {
+		return "", false
+	}
+	return id, true
+}
+
 // RawPath returns the path of r as the client sent it (percent-encoding untouched), which is what API
 // Gateway routes on and reports. It prefers the request line (r.RequestURI) and falls back to
 // r.URL.EscapedPath for requests built in-process.
