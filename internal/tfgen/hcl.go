@@ -52,7 +52,7 @@ func call(name string, args ...hclwrite.Tokens) hclwrite.Tokens {
 
 // str, num and boolean are literal values.
 func str(s string) cty.Value { return cty.StringVal(s) }
-func num(n int) cty.Value   { return cty.NumberIntVal(int64(n)) }
+func num(n int) cty.Value    { return cty.NumberIntVal(int64(n)) }
 
 // strList is a list of strings (an empty list when ss is empty).
 func strList(ss []string) cty.Value {

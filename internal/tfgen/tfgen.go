@@ -69,9 +69,14 @@ func Generate(in Input) (Output, error) {
 	if err := in.validate(); err != nil {
 		return Output{}, err
 	}
-	body, err := APIDocument(in)
-	if err != nil {
-		return Output{}, fmt.Errorf("tfgen: stage %q: %w", in.Stage, err)
+	// A stage sharing another stage's API does not shape it: only an owner (or a stage attached by id, for
+	// its redeployment trigger) needs the document.
+	var body []byte
+	if in.RestAPI.Stage == "" {
+		var err error
+		if body, err = APIDocument(in); err != nil {
+			return Output{}, fmt.Errorf("tfgen: stage %q: %w", in.Stage, err)
+		}
 	}
 	out := Output{StageRoot: StageRootDir(in.Stage), Files: map[string][]byte{}, Assets: map[string]string{}, Resources: map[string]int{}}
 	switch {
@@ -90,7 +95,7 @@ func Generate(in Input) (Output, error) {
 		out.Resources[out.APIRoot] = n
 	}
 	sum := sha256.Sum256(body)
-	files, n := stageRoot(in, out.APIRoot, hex.EncodeToString(sum[:]))
+	files, n := stageRoot(in, out.APIRoot, hex.EncodeToString(sum[:])) // the hash is used only without an API root
 	for name, data := range files {
 		out.Files[out.StageRoot+"/"+name] = data
 	}
