@@ -125,7 +125,13 @@ func diagnostics(stderr string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, b := range blocks {
-		key := strings.Join(b, "\n")
+		for len(b) > 0 && b[len(b)-1] == "" {
+			b = b[:len(b)-1]
+		}
+		if len(out) > 0 {
+			b = append([]string{""}, b...) // one blank line between blocks
+		}
+		key := strings.TrimSpace(strings.Join(b, "\n"))
 		if seen[key] {
 			continue
 		}
