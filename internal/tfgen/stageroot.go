@@ -247,7 +247,9 @@ type permission struct{ name, statement, suffix string }
 
 func permissions(in Input) []permission {
 	ps := []permission{{"api", "cws-api-gateway", "/" + in.APIGatewayStage + "/*"}}
-	if in.Authorizer {
+	// A stage on another stage's API cannot know whether that API has an authorizer (the owner's app decides):
+	// allowing it to invoke the function costs nothing when there is none.
+	if in.Authorizer || in.RestAPI != (RestAPIRef{}) {
 		ps = append(ps, permission{"authorizer", "cws-api-gateway-authorizer", "/authorizers/*"})
 	}
 	return ps

@@ -65,3 +65,11 @@ resource "aws_lambda_permission" "api" {
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${local.execution_arn}/master/*"
 }
+
+resource "aws_lambda_permission" "authorizer" {
+  statement_id  = "cws-api-gateway-authorizer"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.function.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${local.execution_arn}/authorizers/*"
+}

@@ -23,5 +23,5 @@ resource "aws_api_gateway_stage" "stage" {
     cws           = "app=simple:stage=master"
     team          = "api"
   }
-  depends_on = [aws_lambda_permission.api]
+  depends_on = [aws_lambda_permission.api, aws_lambda_permission.authorizer]
 }
