@@ -11,6 +11,7 @@ type NotInstalledError struct {
 	Path string
 }
 
+// Error says which binary is missing.
 func (e *NotInstalledError) Error() string {
 	if e.Path != "" {
 		return fmt.Sprintf("terraform is not installed at %s (from $CWS_TERRAFORM)", e.Path)
@@ -31,6 +32,7 @@ type CredentialsError struct {
 	Detail string
 }
 
+// Error names the command and carries the provider's diagnostic.
 func (e *CredentialsError) Error() string {
 	return fmt.Sprintf("terraform %s: no valid AWS credentials:\n%s", e.Op, e.Detail)
 }
@@ -52,6 +54,7 @@ type RunError struct {
 	Err error
 }
 
+// Error names the command and the root, with terraform's last diagnostic lines.
 func (e *RunError) Error() string {
 	if len(e.Diagnostics) == 0 {
 		return fmt.Sprintf("terraform %s failed in %s: %v", e.Op, e.Dir, e.Err)
@@ -59,6 +62,7 @@ func (e *RunError) Error() string {
 	return fmt.Sprintf("terraform %s failed in %s:\n%s", e.Op, e.Dir, strings.Join(e.Diagnostics, "\n"))
 }
 
+// Unwrap returns the error of terraform-exec.
 func (e *RunError) Unwrap() error { return e.Err }
 
 // Hint says what to do next.

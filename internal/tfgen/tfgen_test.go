@@ -1,8 +1,11 @@
 package tfgen
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coworks-go/coworks"
 )
@@ -126,6 +129,28 @@ func TestParseBackend(t *testing.T) {
 	} {
 		if _, err := ParseBackend([]byte(raw)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", raw, err, want)
+		}
+	}
+}
+
+// TestAPIDocumentIsValidOpenAPI validates the body of every golden case's API root with kin-openapi.
+func TestAPIDocumentIsValidOpenAPI(t *testing.T) {
+	for _, c := range goldenCases() {
+		for _, in := range c.inputs {
+			doc, err := APIDocument(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			api, err := openapi3.NewLoader().LoadFromData(doc)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", c.name, in.Stage, err)
+			}
+			if err := api.Validate(context.Background()); err != nil {
+				t.Errorf("%s/%s: kin-openapi rejects the body: %v", c.name, in.Stage, err)
+			}
+			if in.Authorizer != (api.Components != nil && api.Components.SecuritySchemes["cws_authorizer"] != nil) {
+				t.Errorf("%s/%s: authorizer in the body = %v, want %v", c.name, in.Stage, !in.Authorizer, in.Authorizer)
+			}
 		}
 	}
 }
