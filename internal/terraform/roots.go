@@ -1,0 +1,57 @@
+package terraform
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/coworks-go/coworks/internal/safefile"
+)
+
+// WriteRoots writes generated roots under dir: files (slash-separated paths relative to dir, as tfgen.Output
+// holds them) atomically, then assets (destination relative to dir → source file on disk, the zip) as copies.
+// In every root it writes, a .tf file that is no longer generated is removed, so a stale resource cannot
+// linger; state, the .terraform directory and the lock file are left alone.
+func WriteRoots(dir string, files map[string][]byte, assets map[string]string) error {
+	keep := map[string]map[string]bool{}
+	for name := range files {
+		if strings.Contains(name, "..") || path.IsAbs(name) {
+			return fmt.Errorf("writing terraform roots: %q is not a path inside %s", name, dir)
+		}
+		root, file := path.Split(name)
+		if keep[root] == nil {
+			keep[root] = map[string]bool{}
+		}
+		keep[root][file] = true
+	}
+	for name, data := range files {
+		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(name)), data, 0o644); err != nil {
+			return fmt.Errorf("writing terraform roots: %w", err)
+		}
+	}
+	for root, names := range keep {
+		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(root)))
+		if err != nil {
+			return fmt.Errorf("writing terraform roots: %w", err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ".tf") && !names[e.Name()] {
+				if err := os.Remove(filepath.Join(dir, filepath.FromSlash(root), e.Name())); err != nil {
+					return fmt.Errorf("removing a stale file: %w", err)
+				}
+			}
+		}
+	}
+	for dest, src := range assets {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return fmt.Errorf("copying %s into the terraform root: %w", src, err)
+		}
+		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(dest)), data, 0o644); err != nil {
+			return fmt.Errorf("copying %s into the terraform root: %w", src, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,17 @@
+# The OpenAPI body, with this account's partition, region and id put in the integration URIs.
+locals {
+  openapi = replace(replace(replace(file("${path.module}/openapi.json"), "{aws_partition}", data.aws_partition.current.partition), "{aws_region}", data.aws_region.current.region), "{aws_account_id}", data.aws_caller_identity.current.account_id)
+}
+
+resource "aws_api_gateway_rest_api" "api" {
+  name        = "simple"
+  description = "simple (cws, owned by stage dev)"
+  body        = local.openapi
+  tags = {
+    cws = "app=simple:api"
+  }
+
+  endpoint_configuration {
+    types = ["EDGE"]
+  }
+}
