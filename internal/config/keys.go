@@ -27,14 +27,14 @@ const (
 	TypeString Type = iota
 	TypeBool
 	TypeInt
-	TypeNumberString  // version: a string or number that parses as a number
-	TypeStringList    // list of strings
-	TypeStringOrList  // a string or a list of strings (api_gateway_endpoint_vpce)
-	TypeStringMap     // object of string values (environment_variables, tags)
-	TypeCustomDomain  // custom-domain object
-	TypeObject        // any object (terraform_backend)
-	TypeStages        // stages
-	TypeFunctions     // lambda_functions
+	TypeNumberString // version: a string or number that parses as a number
+	TypeStringList   // list of strings
+	TypeStringOrList // a string or a list of strings (api_gateway_endpoint_vpce)
+	TypeStringMap    // object of string values (environment_variables, tags)
+	TypeCustomDomain // custom-domain object
+	TypeObject       // any object (terraform_backend)
+	TypeStages       // stages
+	TypeFunctions    // lambda_functions
 )
 
 // Key describes one config.json key: where it may appear, how it is looked up, its default, and

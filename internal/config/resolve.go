@@ -170,7 +170,7 @@ func (p *Project) Resolve(stage, fn string, o Overrides) (*Stage, error) {
 		topFn = []layerRef{{obj: f, layer: LayerTopFunction, prefix: "lambda_functions." + fn}}
 	}
 
-	s := &Stage{AppName: p.AppName(), StageName: stage, Function: fn, EnvSources: map[string]Source{}}
+	s := &Stage{AppName: p.AppName(), StageName: stage, Function: fn}
 	for _, k := range Keys {
 		var order []layerRef
 		switch k.Lookup {
@@ -197,16 +197,16 @@ func (p *Project) Resolve(stage, fn string, o Overrides) (*Stage, error) {
 				order = append(order, stageFnLayers[i])
 			}
 			order = append(order, user)
-			m, srcs, err := merge(k.Name, order)
+			m, err := merge(k.Name, order)
 			if err != nil {
 				return nil, err
 			}
-			s.Settings = append(s.Settings, Setting{Key: k.Name, Value: m, Source: Source{Layer: LayerDefault, Offset: -1}})
+			s.Settings = append(s.Settings, Setting{Key: k.Name, Value: m.obj, Source: Source{Layer: LayerDefault, Offset: -1}})
 			if k.Name == "environment_variables" {
-				s.EnvironmentVariables = plainMap(m)
-				s.EnvSources = srcs
+				s.EnvironmentVariables = plainMap(m.obj)
+				s.env = m
 			} else {
-				s.Tags = plainMap(m)
+				s.Tags = plainMap(m.obj)
 			}
 			continue
 		}
@@ -246,27 +246,45 @@ func init() {
 
 func defaultValue(k *Key) *Value { return defaults[k.Name] }
 
+// merged is the result of merging one map key over the layers.
+type merged struct {
+	obj   *Value
+	index map[string]int // name -> position in obj.Members and srcs
+	srcs  []Source       // Path is the layer's path to the map; the name is appended on demand
+}
+
 // merge applies Chalice's shallow dict.update over the layers in order; non-object layers are
-// skipped as Chalice does. It returns the merged object and the source of each name. A non-string
-// value makes a TypeError.
-func merge(key string, order []layerRef) (*Value, map[string]Source, error) {
-	out := NewObject()
-	srcs := map[string]Source{}
+// skipped as Chalice does. A non-string value makes a TypeError.
+func merge(key string, order []layerRef) (*merged, error) {
+	n := 0
+	for _, l := range order {
+		if obj := l.obj.Get(key); obj != nil && obj.Kind == Object {
+			n += len(obj.Members)
+		}
+	}
+	m := &merged{obj: &Value{Kind: Object, Offset: -1, Members: make([]*Member, 0, n)}, index: make(map[string]int, n), srcs: make([]Source, 0, n)}
 	for _, l := range order {
 		obj := l.obj.Get(key)
 		if obj == nil || obj.Kind != Object {
 			continue
 		}
 		src := l.source(key)
-		for _, m := range obj.Members {
-			if m.Value.Kind != String {
-				return nil, nil, &TypeError{Path: src.Path + "." + m.Key, Want: "a string", Got: m.Value.Kind}
+		for _, mem := range obj.Members {
+			if mem.Value.Kind != String {
+				return nil, &TypeError{Path: src.Path + "." + mem.Key, Want: "a string", Got: mem.Value.Kind}
 			}
-			out.Set(m.Key, m.Value)
-			srcs[m.Key] = Source{Layer: src.Layer, Path: src.Path + "." + m.Key, Offset: m.Value.Offset}
+			s := Source{Layer: src.Layer, Path: src.Path, Offset: mem.Value.Offset}
+			if i, ok := m.index[mem.Key]; ok {
+				m.obj.Members[i] = mem
+				m.srcs[i] = s
+			} else {
+				m.index[mem.Key] = len(m.obj.Members)
+				m.obj.Members = append(m.obj.Members, mem)
+				m.srcs = append(m.srcs, s)
+			}
 		}
 	}
-	return out, srcs, nil
+	return m, nil
 }
 
 func plainMap(obj *Value) map[string]string {

@@ -70,19 +70,22 @@ func TestResolveChaliceCases(t *testing.T) {
 			wantFrom: map[string]Layer{"lambda_timeout": LayerTopFunction},
 		},
 		{
-			name: "stage function beats a CLI flag (Chalice quirk)",
-			config: `{"app_name": "a", "stages": {"dev": {"lambda_functions": {"api_handler": {"autogen_policy": true}}}}}`,
+			name:     "stage function beats a CLI flag (Chalice quirk)",
+			config:   `{"app_name": "a", "stages": {"dev": {"lambda_functions": {"api_handler": {"autogen_policy": true}}}}}`,
 			stage:    "dev",
 			o:        Overrides{AutogenPolicy: &no},
 			check:    func(t *testing.T, s *Stage) { wantBool(t, "autogen", s.AutogenPolicy, true) },
 			wantFrom: map[string]Layer{"autogen_policy": LayerStageFunction},
 		},
 		{
-			name:     "CLI flag beats stage",
-			config:   `{"app_name": "a", "stages": {"dev": {"autogen_policy": true, "api_gateway_stage": "x"}}}`,
-			stage:    "dev",
-			o:        Overrides{AutogenPolicy: &no, APIGatewayStage: "flagged"},
-			check:    func(t *testing.T, s *Stage) { wantBool(t, "autogen", s.AutogenPolicy, false); wantStr(t, "apigw", s.APIGatewayStage, "flagged") },
+			name:   "CLI flag beats stage",
+			config: `{"app_name": "a", "stages": {"dev": {"autogen_policy": true, "api_gateway_stage": "x"}}}`,
+			stage:  "dev",
+			o:      Overrides{AutogenPolicy: &no, APIGatewayStage: "flagged"},
+			check: func(t *testing.T, s *Stage) {
+				wantBool(t, "autogen", s.AutogenPolicy, false)
+				wantStr(t, "apigw", s.APIGatewayStage, "flagged")
+			},
 			wantFrom: map[string]Layer{"autogen_policy": LayerOverride, "api_gateway_stage": LayerOverride},
 		},
 		{
@@ -154,8 +157,10 @@ func TestResolveChaliceCases(t *testing.T) {
 				if !maps.Equal(s.EnvironmentVariables, want) {
 					t.Errorf("env = %v, want %v", s.EnvironmentVariables, want)
 				}
-				if s.EnvSources["B"].Layer != LayerTopFunction || s.EnvSources["C"].Path != "stages.dev.environment_variables.C" {
-					t.Errorf("sources = %+v", s.EnvSources)
+				b, _ := s.EnvSource("B")
+				c, _ := s.EnvSource("C")
+				if b.Layer != LayerTopFunction || c.Path != "stages.dev.environment_variables.C" {
+					t.Errorf("sources = %+v %+v", b, c)
 				}
 			},
 		},

@@ -70,8 +70,6 @@ type Stage struct {
 	// EnvironmentVariables is exactly the map Chalice would deploy (plus top-level function variables,
 	// our divergence).
 	EnvironmentVariables map[string]string
-	// EnvSources says where each variable came from.
-	EnvSources map[string]Source
 	// Tags are the merged user tags, without the aws-chalice tag (see DeployTags).
 	Tags map[string]string
 
@@ -90,6 +88,23 @@ type Stage struct {
 
 	// Settings lists every key's effective value and source, in Keys order.
 	Settings []Setting
+
+	env *merged
+}
+
+// EnvSource says where the effective value of variable name came from; ok is false when the stage
+// has no such variable.
+func (s *Stage) EnvSource(name string) (src Source, ok bool) {
+	if s.env == nil {
+		return Source{}, false
+	}
+	i, ok := s.env.index[name]
+	if !ok {
+		return Source{}, false
+	}
+	src = s.env.srcs[i]
+	src.Path += "." + name
+	return src, true
 }
 
 // FunctionName is the Lambda function name: {app}-{stage} for api_handler, {app}-{stage}-{fn} otherwise
