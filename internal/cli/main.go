@@ -116,6 +116,11 @@ func newRootCommand(env *Env) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.stage, "stage", defaultStage, "stage to act on ($CWS_STAGE, else dev); @branch names it after the git branch")
 	root.AddCommand(
 		newVersionCommand(env),
+		newInitCommand(env, g),
+		newNewCommand(env, g),
+		newStageCommand(env, g),
+		newEnvCommand(env, g),
+		newValidateCommand(env, g),
 	)
 	return root
 }

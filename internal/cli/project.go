@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/stage"
+)
+
+// projectDir returns the absolute project directory: --project-dir, else the working directory.
+func projectDir(env *Env, g *globalOptions) (string, error) {
+	dir := g.projectDir
+	if dir == "" {
+		wd, err := env.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("find the working directory: %w", err)
+		}
+		dir = wd
+	} else if !filepath.IsAbs(dir) {
+		wd, err := env.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("find the working directory: %w", err)
+		}
+		dir = filepath.Join(wd, dir)
+	}
+	return filepath.Clean(dir), nil
+}
+
+// loadProject reads the project's config.json. A missing file suggests cws init; a syntax error names
+// file:line:col.
+func loadProject(env *Env, g *globalOptions) (string, *config.Project, error) {
+	dir, err := projectDir(env, g)
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := config.Load(dir)
+	if errors.Is(err, config.ErrNotFound) {
+		return "", nil, withTry(fmt.Errorf("%s has no %s: not a CoWorks (Chalice) project", dir, config.RelPath), "cws init")
+	}
+	var se *config.SyntaxError
+	if errors.As(err, &se) {
+		return "", nil, withTry(fmt.Errorf("%s is not valid JSON: %w", config.RelPath, err), "fix the file, then: cws validate")
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, p, nil
+}
+
+// loadValidProject is loadProject that refuses a config with errors and prints its warnings to stderr.
+func loadValidProject(env *Env, g *globalOptions) (string, *config.Project, error) {
+	dir, p, err := loadProject(env, g)
+	if err != nil {
+		return "", nil, err
+	}
+	ds := p.Validate()
+	for _, d := range ds.Warnings() {
+		fmt.Fprintln(env.Err, d)
+	}
+	if errs := ds.Errors(); len(errs) > 0 {
+		for _, d := range errs {
+			fmt.Fprintln(env.Err, d)
+		}
+		return "", nil, withTry(fmt.Errorf("%s has %s", config.RelPath, plural(len(errs), "error")), "cws validate")
+	}
+	return dir, p, nil
+}
+
+// stageName turns a --stage value into a stage name: @branch becomes the current git branch made
+// into a valid stage name; anything else must already be valid.
+func stageName(dir string, p *config.Project, value string) (string, error) {
+	if value == stage.BranchRef {
+		branch, err := stage.CurrentBranch(dir)
+		if errors.Is(err, stage.ErrNotGit) {
+			return "", withTry(fmt.Errorf("--stage @branch needs a git repository, and %s is not in one", dir), "cws ... --stage NAME")
+		}
+		if errors.Is(err, stage.ErrDetached) {
+			return "", withTry(errors.New("--stage @branch needs a branch, but git HEAD is detached"), "git switch BRANCH, or pass --stage NAME")
+		}
+		if err != nil {
+			return "", err
+		}
+		name, err := stage.FromBranch(branch, p.AppName())
+		if err != nil {
+			return "", withTry(err, "pass --stage NAME")
+		}
+		return name, nil
+	}
+	if !stage.Valid(value) {
+		return "", withTry(fmt.Errorf("invalid stage name %q: use 1 to 128 letters, digits, '-' or '_'", value), "cws stage list")
+	}
+	return value, nil
+}
+
+// resolveStage loads and checks the project and resolves the --stage value's stage for fn.
+func resolveStage(env *Env, g *globalOptions, fn string) (string, *config.Project, *config.Stage, error) {
+	dir, p, err := loadValidProject(env, g)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	name, err := stageName(dir, p, g.stage)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	s, err := p.Resolve(name, fn, config.Overrides{})
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return dir, p, s, nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/coworks-go/coworks/internal/config"
+	"github.com/spf13/cobra"
+)
+
+type stageShowOptions struct {
+	showValues bool
+	json       bool
+}
+
+func newStageShowCommand(env *Env, g *globalOptions) *cobra.Command {
+	o := &stageShowOptions{}
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a stage's effective settings and where each comes from",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStageShow(env, g, o, args[0])
+		},
+	}
+	cmd.Flags().BoolVar(&o.showValues, "show-values", false, "print variable values instead of masking them")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
+}
+
+// shownValue is one effective value and its source, as printed.
+type shownValue struct {
+	Value  any    `json:"value"`
+	Source string `json:"source"`
+}
+
+type stageShowJSON struct {
+	Stage                string                           `json:"stage"`
+	Defined              bool                             `json:"defined"`
+	FunctionName         string                           `json:"function_name"`
+	Settings             map[string]shownValue            `json:"settings"`
+	EnvironmentVariables map[string]shownValue            `json:"environment_variables"`
+	Functions            map[string]map[string]shownValue `json:"functions"`
+}
+
+// settingsOf returns the set, non-merged settings of s by key.
+func settingsOf(s *config.Stage) map[string]shownValue {
+	out := map[string]shownValue{}
+	for _, st := range s.Settings {
+		if st.Value == nil || st.Key == "environment_variables" {
+			continue
+		}
+		out[st.Key] = shownValue{Value: st.Value.Interface(), Source: st.Source.String()}
+	}
+	return out
+}
+
+// envOf returns the variables of s, masked unless show.
+func envOf(s *config.Stage, show bool) map[string]shownValue {
+	out := map[string]shownValue{}
+	for k, v := range s.EnvironmentVariables {
+		src, _ := s.EnvSource(k)
+		out[k] = shownValue{Value: maskValue(v, show), Source: src.String()}
+	}
+	return out
+}
+
+func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) error {
+	dir, p, err := loadValidProject(env, g)
+	if err != nil {
+		return err
+	}
+	if name, err = stageName(dir, p, name); err != nil {
+		return err
+	}
+	s, err := p.Resolve(name, "", config.Overrides{})
+	if err != nil {
+		return err
+	}
+	out := stageShowJSON{Stage: name, Defined: p.HasStage(name), FunctionName: s.FunctionName(),
+		Settings: settingsOf(s), EnvironmentVariables: envOf(s, o.showValues), Functions: map[string]map[string]shownValue{}}
+	base := out.Settings
+	baseEnv := envOf(s, true)
+	for _, fn := range p.FunctionNames(name)[1:] {
+		fs, err := p.Resolve(name, fn, config.Overrides{})
+		if err != nil {
+			return err
+		}
+		diff := map[string]shownValue{}
+		for k, v := range settingsOf(fs) {
+			if !sameJSON(base[k].Value, v.Value) {
+				diff[k] = v
+			}
+		}
+		for k, v := range envOf(fs, true) {
+			if b, ok := baseEnv[k]; !ok || b.Value != v.Value {
+				diff["environment_variables."+k] = shownValue{Value: maskValue(v.Value.(string), o.showValues), Source: v.Source}
+			}
+		}
+		if len(diff) > 0 {
+			out.Functions[fn] = diff
+		}
+	}
+	if o.json {
+		return writeJSON(env.Out, out)
+	}
+	note := ""
+	if !out.Defined {
+		note = " (not in config.json: top-level values)"
+	}
+	fmt.Fprintf(env.Out, "Stage %s%s, function %s\n\n", name, note, out.FunctionName)
+	if err := writeTable(env.Out, []string{"SETTING", "VALUE", "SOURCE"}, rowsOf(out.Settings, "")); err != nil {
+		return err
+	}
+	if len(out.EnvironmentVariables) > 0 {
+		fmt.Fprintln(env.Out)
+		if err := writeTable(env.Out, []string{"VARIABLE", "VALUE", "SOURCE"}, rowsOf(out.EnvironmentVariables, "")); err != nil {
+			return err
+		}
+	}
+	for _, fn := range sortedKeys(out.Functions) {
+		fmt.Fprintf(env.Out, "\nFunction %s (differences only)\n", fn)
+		if err := writeTable(env.Out, []string{"SETTING", "VALUE", "SOURCE"}, rowsOf(out.Functions[fn], "")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rowsOf(m map[string]shownValue, prefix string) [][]string {
+	rows := [][]string{}
+	for _, k := range sortedKeys(m) {
+		rows = append(rows, []string{prefix + k, valueText(m[k].Value), m[k].Source})
+	}
+	return rows
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// valueText prints strings bare and anything else as compact JSON.
+func valueText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func sameJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
