@@ -153,15 +153,16 @@ func buildInto(ctx context.Context, gc *goCommand, proj project, req Request, lt
 			return nil, fmt.Errorf("build: %w", err)
 		}
 	} else {
-		errs := make(chan error, 2)
-		go func() { errs <- gc.build(ctx, lt, proj.pkg, bootstrap) }()
-		go func() { errs <- gc.build(ctx, ht, proj.pkg, host) }()
-		err1, err2 := <-errs, <-errs
-		if err1 != nil {
-			return nil, err1
+		// Two processes: linking is mostly single-threaded, so they overlap well. The Lambda build's error
+		// wins when both fail, so the message is the same from run to run.
+		hostErr := make(chan error, 1)
+		go func() { hostErr <- gc.build(ctx, ht, proj.pkg, host) }()
+		lambdaErr := gc.build(ctx, lt, proj.pkg, bootstrap)
+		if err := <-hostErr; lambdaErr == nil && err != nil {
+			return nil, err
 		}
-		if err2 != nil {
-			return nil, err2
+		if lambdaErr != nil {
+			return nil, lambdaErr
 		}
 	}
 	sum, size, err := writeZip(filepath.Join(dir, zipName), bootstrap)

@@ -287,7 +287,7 @@ func TestCompileErrorNamesCommandAndLine(t *testing.T) {
 	}
 	msg := err.Error()
 	t.Logf("error shown to the user:\n%s", msg)
-	for _, want := range []string{"`go build ", "main.go:" + itoa(line) + ":", "e.Missing undefined"} {
+	for _, want := range []string{"`GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build ", "main.go:" + itoa(line) + ":", "e.Missing undefined"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
@@ -298,4 +298,3 @@ func TestCompileErrorNamesCommandAndLine(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-

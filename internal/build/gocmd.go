@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -45,6 +46,8 @@ func hostTarget() target {
 type CommandError struct {
 	// Args is the command line, "go" first.
 	Args []string
+	// Env holds the variables set for the command on top of the inherited environment ("GOOS=linux").
+	Env []string
 	// Dir is where it ran (the module root).
 	Dir string
 	// Output is its combined stdout and stderr, without surrounding blank space.
@@ -55,7 +58,14 @@ type CommandError struct {
 
 // Error names the command and includes its output, so a user sees the compiler's lines.
 func (e *CommandError) Error() string {
-	msg := fmt.Sprintf("`%s` failed in %s: %v", strings.Join(e.Args, " "), e.Dir, e.Err)
+	words := slices.Clone(e.Env)
+	for _, a := range e.Args {
+		if strings.ContainsAny(a, " \t'\"") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		words = append(words, a)
+	}
+	msg := fmt.Sprintf("`%s` failed in %s: %v", strings.Join(words, " "), e.Dir, e.Err)
 	if e.Output != "" {
 		msg += "\n" + e.Output
 	}
@@ -98,8 +108,10 @@ func (g *goCommand) run(ctx context.Context, t *target, args ...string) ([]byte,
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = g.dir
 	cmd.Env = g.env
+	var set []string
 	if t != nil {
-		cmd.Env = withEnv(g.env, "GOOS="+t.goos, "GOARCH="+t.goarch, "CGO_ENABLED=0")
+		set = []string{"GOOS=" + t.goos, "GOARCH=" + t.goarch, "CGO_ENABLED=0"}
+		cmd.Env = withEnv(g.env, set...)
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -108,7 +120,7 @@ func (g *goCommand) run(ctx context.Context, t *target, args ...string) ([]byte,
 			return nil, fmt.Errorf("build: go %s: %w", args[0], ctx.Err())
 		}
 		out := strings.TrimSpace(stderr.String() + "\n" + stdout.String())
-		return nil, &CommandError{Args: append([]string{"go"}, args...), Dir: g.dir, Output: out, Err: err}
+		return nil, &CommandError{Args: append([]string{"go"}, args...), Env: set, Dir: g.dir, Output: out, Err: err}
 	}
 	return stdout.Bytes(), nil
 }
