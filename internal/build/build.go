@@ -108,6 +108,7 @@ func Build(ctx context.Context, req Request) (*Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
+	keyTime := time.Since(start)
 	entries := cacheArea{dir: filepath.Join(req.CacheDir, req.Architecture)}
 	if a, ok := entries.load(key); ok {
 		a.Cached, a.Duration = true, time.Since(start)
@@ -121,7 +122,7 @@ func Build(ctx context.Context, req Request) (*Artifact, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp) // a no-op once installed
-	a, err := buildInto(ctx, gc, proj, req, lambdaTarget, tmp)
+	a, phases, err := buildInto(ctx, gc, proj, req, lambdaTarget, tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -132,25 +133,28 @@ func Build(ctx context.Context, req Request) (*Artifact, error) {
 	}
 	entries.prune(req.Keep, key)
 	a.Duration = time.Since(start)
-	fmt.Fprintf(req.Progress, "Built %s (%s, %d bytes, %s) in %s\n", a.ZipPath, req.Architecture, a.Size, a.SHA256, a.Duration.Round(time.Millisecond))
+	fmt.Fprintf(req.Progress, "Built %s (%s, %d bytes, %s) in %s (key %s, %s)\n", a.ZipPath, req.Architecture, a.Size, a.SHA256,
+		a.Duration.Round(time.Millisecond), keyTime.Round(time.Millisecond), phases)
 	return a, nil
 }
 
 // buildInto compiles both binaries into dir, zips the Lambda one and reads the route table.
-func buildInto(ctx context.Context, gc *goCommand, proj project, req Request, lt target, dir string) (*Artifact, error) {
+// phases says where the time went, for the progress line.
+func buildInto(ctx context.Context, gc *goCommand, proj project, req Request, lt target, dir string) (a *Artifact, phases string, err error) {
 	ht := hostTarget()
+	t0 := time.Now()
 	bootstrap := filepath.Join(dir, "bootstrap")
 	host := filepath.Join(dir, "host", "bootstrap")
 	if err := os.MkdirAll(filepath.Dir(host), 0o755); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
+		return nil, "", fmt.Errorf("build: %w", err)
 	}
 	if ht.goos == lt.goos && ht.goarch == lt.goarch {
 		// The Lambda binary runs on this host: one compile serves both, stripped symbols do not matter locally.
 		if err := gc.build(ctx, lt, proj.pkg, bootstrap); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := os.Link(bootstrap, host); err != nil {
-			return nil, fmt.Errorf("build: %w", err)
+			return nil, "", fmt.Errorf("build: %w", err)
 		}
 	} else {
 		// Two processes: linking is mostly single-threaded, so they overlap well. The Lambda build's error
@@ -159,27 +163,31 @@ func buildInto(ctx context.Context, gc *goCommand, proj project, req Request, lt
 		go func() { hostErr <- gc.build(ctx, ht, proj.pkg, host) }()
 		lambdaErr := gc.build(ctx, lt, proj.pkg, bootstrap)
 		if err := <-hostErr; lambdaErr == nil && err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if lambdaErr != nil {
-			return nil, lambdaErr
+			return nil, "", lambdaErr
 		}
 	}
+	t1 := time.Now()
 	sum, size, err := writeZip(filepath.Join(dir, zipName), bootstrap)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := os.Remove(bootstrap); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
+		return nil, "", fmt.Errorf("build: %w", err)
 	}
+	t2 := time.Now()
 	routes, catchAll, err := readRoutes(ctx, host, proj.dir, req.Env, req.RoutesTimeout)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if catchAll {
 		fmt.Fprintf(req.Progress, "Routes: %s does not list its routes (CWS_ROUTES=1); using the catch-all ANY / and ANY /{proxy+}\n", proj.pkg)
 	}
-	return &Artifact{SHA256: sum, Size: size, Routes: routes, CatchAll: catchAll, Architecture: req.Architecture}, nil
+	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	phases = fmt.Sprintf("go build %s, zip %s, routes %s", r(t1.Sub(t0)), r(t2.Sub(t1)), r(time.Since(t2)))
+	return &Artifact{SHA256: sum, Size: size, Routes: routes, CatchAll: catchAll, Architecture: req.Architecture}, phases, nil
 }
 
 // normalize fills the defaults and makes the paths absolute.
