@@ -20,7 +20,8 @@ const maxRoutesOutput = 4 << 20
 // reads the JSON array of coworks.Route it prints on stdout before exiting 0. A binary that does something
 // else (a plain lambda.Start exits 1 without AWS_LAMBDA_RUNTIME_API; a server keeps running until the
 // timeout kills it) gets the catch-all table, with catchAll true. Output that starts like a JSON array but
-// is not a valid route table is an error: the function claims routes we cannot deploy.
+// is not a valid route table is an error: the function claims routes we cannot deploy. Unknown fields are
+// ignored, so a function built with a newer framework still deploys.
 func readRoutes(ctx context.Context, bin, dir string, env []string, timeout time.Duration) (routes []coworks.Route, catchAll bool, err error) {
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -41,7 +42,6 @@ func readRoutes(ctx context.Context, bin, dir string, env []string, timeout time
 		return coworks.CatchAllRoutes(), true, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(&routes); err != nil {
 		return nil, false, fmt.Errorf("build: %s printed an invalid route table with CWS_ROUTES=1: %w", bin, err)
 	}
