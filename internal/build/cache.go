@@ -1,0 +1,137 @@
+package build
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// cacheArea is the directory of one architecture's artifacts, one subdirectory per cache key.
+type cacheArea struct {
+	dir string
+}
+
+const (
+	artifactFile = "artifact.json"
+	tmpPrefix    = ".tmp-"
+	// staleTmp is the age after which a temporary entry is an interrupted build's leftover, not a build
+	// in progress.
+	staleTmp = time.Hour
+)
+
+// load returns the complete entry for key, if any, and marks it as just used (for pruning).
+func (c cacheArea) load(key string) (*Artifact, bool) {
+	entry := filepath.Join(c.dir, key)
+	meta := filepath.Join(entry, artifactFile)
+	data, err := os.ReadFile(meta)
+	if err != nil {
+		return nil, false
+	}
+	var a Artifact
+	if json.Unmarshal(data, &a) != nil || a.Key != key {
+		return nil, false
+	}
+	a.ZipPath = filepath.Join(entry, zipName)
+	a.HostBinary = filepath.Join(entry, "host", "bootstrap")
+	for _, p := range []string{a.ZipPath, a.HostBinary} {
+		if _, err := os.Stat(p); err != nil {
+			return nil, false
+		}
+	}
+	now := time.Now()
+	os.Chtimes(meta, now, now) // best effort: only orders pruning
+	return &a, true
+}
+
+// begin creates a private temporary entry for key to build into.
+func (c cacheArea) begin(key string) (string, error) {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return "", fmt.Errorf("build: cache directory: %w", err)
+	}
+	tmp, err := os.MkdirTemp(c.dir, tmpPrefix+key+"-")
+	if err != nil {
+		return "", fmt.Errorf("build: cache directory: %w", err)
+	}
+	return tmp, nil
+}
+
+// install writes a's metadata into tmp and renames tmp to the entry of a.Key in one step. When another
+// build installed the same key first, its entry is kept and returned.
+func (c cacheArea) install(tmp string, a *Artifact) (*Artifact, error) {
+	data, err := json.MarshalIndent(a, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, artifactFile), data, 0o644); err != nil {
+		return nil, fmt.Errorf("build: cache entry: %w", err)
+	}
+	for _, p := range []string{zipName, filepath.Join("host", "bootstrap"), artifactFile} {
+		if err := syncFile(filepath.Join(tmp, p)); err != nil {
+			return nil, fmt.Errorf("build: cache entry: %w", err)
+		}
+	}
+	entry := filepath.Join(c.dir, a.Key)
+	if err := os.Rename(tmp, entry); err != nil {
+		if won, ok := c.load(a.Key); ok {
+			return won, nil
+		}
+		return nil, fmt.Errorf("build: installing the cache entry %s: %w", entry, err)
+	}
+	a.ZipPath = filepath.Join(entry, zipName)
+	a.HostBinary = filepath.Join(entry, "host", "bootstrap")
+	return a, nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// prune keeps the keep most recently used entries (always including current) and removes the rest, as
+// well as temporary entries older than staleTmp. Errors are ignored: pruning only saves space, and an
+// entry another process is reading is at worst rebuilt.
+func (c cacheArea) prune(keep int, current string) {
+	entries, err := os.ReadDir(c.dir)
+	if err != nil {
+		return
+	}
+	type used struct {
+		name string
+		at   time.Time
+	}
+	var complete []used
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		path := filepath.Join(c.dir, e.Name())
+		if strings.HasPrefix(e.Name(), tmpPrefix) {
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTmp {
+				os.RemoveAll(path)
+			}
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(path, artifactFile))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // not ours
+		}
+		if err == nil && e.Name() != current {
+			complete = append(complete, used{e.Name(), fi.ModTime()})
+		}
+	}
+	slices.SortFunc(complete, func(a, b used) int { return b.at.Compare(a.at) })
+	for i, u := range complete {
+		if i >= keep-1 { // current takes one of the keep places
+			os.RemoveAll(filepath.Join(c.dir, u.name))
+		}
+	}
+}
