@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coworks-go/coworks"
+	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/deployed"
 )
 
@@ -68,8 +69,15 @@ type Request struct {
 	// RestAPIID, when set, is the id of an existing REST API to add the stage to (already resolved from
 	// a stage name by the caller).
 	RestAPIID string
-	Artifact  Artifact
-	Settings  Settings
+	// RestAPIStage is the stage whose REST API is shared, when the user named a stage rather than an id.
+	RestAPIStage string
+	Artifact     Artifact
+	Settings     Settings
+	// Stage is the whole resolved stage, for targets that need more than Settings (Terraform: tags,
+	// layers, VPC, IAM, endpoint type...). Targets must not modify it.
+	Config *config.Stage
+	// PlanOnly asks the target to show what it would change and change nothing (Result.Plan).
+	PlanOnly bool
 	// Progress receives human progress lines ("Creating Rest API"); nil discards them.
 	Progress io.Writer
 }
@@ -85,6 +93,8 @@ type Result struct {
 	FunctionName string
 	// CreatedAPI is true when Deploy created the REST API.
 	CreatedAPI bool
+	// Plan is the human-readable plan of a PlanOnly deploy.
+	Plan string
 }
 
 // DeleteRequest asks for one stage to be deleted.
