@@ -48,7 +48,8 @@ type environment struct {
 	mu           sync.Mutex
 	readyAt      time.Time
 	nextWaiting  bool
-	current      *invocation // dispatched and not completed by the next /next
+	current      *invocation // handed to the runtime and not completed by a later /next
+	queued       *invocation // dispatched while current awaits /next; the next /next hands it out
 	dead         bool
 	initErrType  string
 	initErrBody  []byte
@@ -135,6 +136,7 @@ func (e *environment) awaitInit(requestID string) error {
 	defer timer.Stop()
 	select {
 	case <-e.ready:
+		e.readHWM()
 		e.mu.Lock()
 		e.initDuration = e.readyAt.Sub(e.started)
 		e.mu.Unlock()
@@ -169,22 +171,24 @@ func (e *environment) awaitInit(requestID string) error {
 	}
 }
 
-// dispatch hands inv to the runtime blocked in /next and arms the function timeout.
+// dispatch hands inv to the runtime, blocked in /next or about to call it after answering its previous
+// invocation, and arms the function timeout. An environment that died before the runtime got the event
+// passes it back to the pool: from the runtime's side it was never attempted.
 func (e *environment) dispatch(inv *invocation) {
 	timeout := e.pool.cfg.Timeout
 	inv.start = time.Now()
 	inv.deadline = inv.start.Add(timeout)
-	e.logID.Store(&inv.id)
-	e.pool.logs.line(e.pool.cfg.Stage, "", "START RequestId: "+inv.id+" Version: "+e.pool.cfg.Version)
 	e.mu.Lock()
 	if e.dead {
 		e.mu.Unlock()
-		msg := "Runtime exited with error: " + e.exitDescription()
-		inv.done <- outcome{err: &FunctionError{Kind: FailureExit, Type: "Runtime.ExitError", Message: msg,
-			Payload: errorPayload("Runtime.ExitError", "RequestId: "+inv.id+" Error: "+msg)}}
+		go e.pool.redispatch(inv)
 		return
 	}
-	e.current = inv
+	if e.current != nil {
+		e.queued = inv
+	} else {
+		e.current = inv
+	}
 	inv.timer = time.AfterFunc(timeout, func() { e.expire(inv) })
 	e.mu.Unlock()
 	e.invokes <- inv
@@ -201,7 +205,7 @@ func (e *environment) nextArrived() (prev *invocation, first bool, problem strin
 	if e.current != nil && !e.current.answered {
 		return nil, false, "State transition from Invoking to Ready failed for runtime. Error: the invocation " + e.current.id + " has no response or error yet"
 	}
-	prev, e.current = e.current, nil
+	prev, e.current, e.queued = e.current, e.queued, nil
 	if prev != nil {
 		prev.timer.Stop()
 	}
@@ -251,7 +255,7 @@ func (e *environment) measure(inv *invocation) Result {
 		RequestID:      inv.id,
 		Duration:       d,
 		BilledDuration: d.Truncate(time.Millisecond) + time.Duration(boolInt(d%time.Millisecond != 0))*time.Millisecond,
-		MaxMemoryMB:    int((e.readHWM() + 1023) / 1024),
+		MaxMemoryMB:    int((e.hwm.Load() + 1023) / 1024),
 		ColdStart:      inv.cold,
 		InitDuration:   inv.initDur,
 		PID:            e.pid(),
@@ -330,9 +334,11 @@ func (e *environment) complete(inv *invocation) {
 	res, status := inv.result, inv.status
 	e.mu.Unlock()
 	if res.RequestID == "" { // never measured: timed out or the process died first
-		res = Result{Duration: time.Since(inv.start), MaxMemoryMB: int((e.hwm.Load() + 1023) / 1024), ColdStart: inv.cold, InitDuration: inv.initDur}
+		res = Result{Duration: time.Since(inv.start), ColdStart: inv.cold, InitDuration: inv.initDur}
 		res.BilledDuration = res.Duration.Truncate(time.Millisecond) + time.Duration(boolInt(res.Duration%time.Millisecond != 0))*time.Millisecond
 	}
+	// VmHWM is read here, after the caller has its answer: reading /proc costs tens of microseconds.
+	res.MaxMemoryMB = int((e.readHWM() + 1023) / 1024)
 	logs, stage := e.pool.logs, e.pool.cfg.Stage
 	logs.line(stage, "", "END RequestId: "+inv.id)
 	report := "REPORT RequestId: " + inv.id + "\tDuration: " + millis(res.Duration) + " ms\tBilled Duration: " +
@@ -354,8 +360,8 @@ func (e *environment) watch() {
 	e.stderr.flush()
 	e.mu.Lock()
 	e.dead = true
-	inv := e.current
-	e.current = nil
+	inv, queued := e.current, e.queued
+	e.current, e.queued = nil, nil
 	abandoned := inv != nil && !inv.answered
 	if abandoned {
 		inv.answered = true
@@ -377,6 +383,10 @@ func (e *environment) watch() {
 	}
 	_ = e.srv.Close()
 	e.pool.remove(e)
+	if queued != nil {
+		queued.timer.Stop()
+		go e.pool.redispatch(queued)
+	}
 	e.pool.logger.Debug("environment exited", "function", e.pool.cfg.Name, "pid", e.pid(), "status", e.exitDescription())
 }
 

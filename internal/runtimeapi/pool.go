@@ -18,8 +18,8 @@ type Pool struct {
 	mu        sync.Mutex
 	envs      map[*environment]struct{}
 	idle      []*environment // LIFO: the most recently used environment is reused first
+	draining  []*environment // answered, /next not called yet: the next event can be queued on them
 	busy      int            // environments starting or running an unanswered invocation
-	finishing int            // environments that answered and have not called /next yet
 	closed    bool
 	changed   chan struct{} // closed and replaced whenever an environment frees up or goes away
 	stats     Stats
@@ -142,8 +142,18 @@ func (p *Pool) acquire(ctx context.Context) (env *environment, cold bool, err er
 			p.mu.Unlock()
 			return nil, false, fmt.Errorf("runtimeapi: function %q has reserved concurrency %d and all are busy: %w", p.cfg.Name, r, ErrThrottled)
 		}
-		// An environment that has answered is about to call /next: waiting for it beats a cold start.
-		if p.finishing == 0 && len(p.envs) < p.cfg.MaxEnvironments {
+		// An environment that has answered is about to call /next: queueing the event on it beats a cold
+		// start, and saves a wake-up against waiting for it to become idle.
+		if n := len(p.draining); n > 0 {
+			env = p.draining[n-1]
+			p.draining[n-1] = nil
+			p.draining = p.draining[:n-1]
+			env.state = stateBusy
+			p.busy++
+			p.mu.Unlock()
+			return env, false, nil
+		}
+		if len(p.envs) < p.cfg.MaxEnvironments {
 			// Starting under the lock keeps every environment in p.envs backed by a process; fork and exec
 			// are serialised by the runtime's fork lock anyway.
 			env = p.newEnvironment()
@@ -174,29 +184,33 @@ func (p *Pool) notifyLocked() {
 	p.changed = make(chan struct{})
 }
 
-// answered records that env answered its invocation.
+// answered records that env answered its invocation: it is draining until the runtime calls /next.
 func (p *Pool) answered(env *environment) {
 	p.mu.Lock()
-	if env.state == stateBusy {
-		env.state = stateFinishing
-		p.busy--
-		p.finishing++
+	defer p.mu.Unlock()
+	if env.state != stateBusy {
+		return
 	}
-	p.mu.Unlock()
+	p.busy--
+	if p.closed {
+		env.state = stateStopping
+		env.stop(ShutdownGrace)
+		p.notifyLocked()
+		return
+	}
+	env.state = stateFinishing
+	p.draining = append(p.draining, env)
+	p.notifyLocked()
 }
 
-// release makes env idle after the runtime called /next; a closed pool stops it instead.
+// release makes env idle after the runtime called /next, unless the next event was already queued on it.
 func (p *Pool) release(env *environment) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	switch env.state {
-	case stateBusy:
-		p.busy--
-	case stateFinishing:
-		p.finishing--
-	default:
-		return
+	if env.state != stateFinishing {
+		return // re-acquired while draining, or stopping
 	}
+	p.dropLocked(&p.draining, env)
 	if p.closed {
 		env.state = stateStopping
 		env.stop(ShutdownGrace)
@@ -219,22 +233,42 @@ func (p *Pool) remove(env *environment) {
 	case stateBusy:
 		p.busy--
 	case stateFinishing:
-		p.finishing--
+		p.dropLocked(&p.draining, env)
 	case stateIdle:
-		p.dropIdleLocked(env)
+		p.dropLocked(&p.idle, env)
 	}
 	env.state = stateDead
 	delete(p.envs, env)
 	p.notifyLocked()
 }
 
-func (p *Pool) dropIdleLocked(env *environment) {
-	for i, e := range p.idle {
+func (p *Pool) dropLocked(list *[]*environment, env *environment) {
+	for i, e := range *list {
 		if e == env {
-			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			*list = append((*list)[:i], (*list)[i+1:]...)
 			return
 		}
 	}
+}
+
+// redispatch runs an invocation whose environment died before the runtime received it on another
+// environment; the caller is still waiting on inv.done.
+func (p *Pool) redispatch(inv *invocation) {
+	env, cold, err := p.acquire(context.Background())
+	if err != nil {
+		inv.done <- outcome{result: Result{RequestID: inv.id}, err: err}
+		return
+	}
+	if cold {
+		if err := env.awaitInit(inv.id); err != nil {
+			inv.done <- outcome{result: Result{RequestID: inv.id, ColdStart: true, PID: env.pid()}, err: err}
+			return
+		}
+		env.mu.Lock()
+		inv.cold, inv.initDur = true, env.initDuration
+		env.mu.Unlock()
+	}
+	env.dispatch(inv)
 }
 
 // reap shuts down environments idle for longer than the idle timeout until the pool closes.
@@ -275,11 +309,11 @@ func (p *Pool) Close(ctx context.Context) error {
 	envs := make([]*environment, 0, len(p.envs))
 	for env := range p.envs {
 		envs = append(envs, env)
-		if env.state == stateIdle {
+		if env.state == stateIdle || env.state == stateFinishing {
 			env.state = stateStopping
 		}
 	}
-	p.idle = nil
+	p.idle, p.draining = nil, nil
 	p.notifyLocked()
 	p.mu.Unlock()
 	for _, env := range envs {
@@ -304,7 +338,7 @@ func (p *Pool) Stats() Stats {
 	defer p.mu.Unlock()
 	s := p.stats
 	s.Environments = len(p.envs)
-	s.Busy = p.busy + p.finishing
+	s.Busy = p.busy + len(p.draining)
 	s.Idle = len(p.idle)
 	return s
 }

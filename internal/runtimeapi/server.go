@@ -77,6 +77,8 @@ func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
 	defer e.nextLeft()
 	select {
 	case inv := <-e.invokes:
+		e.logID.Store(&inv.id)
+		e.pool.logs.line(e.pool.cfg.Stage, "", "START RequestId: "+inv.id+" Version: "+e.pool.cfg.Version)
 		h := w.Header()
 		h[headerRequestID] = []string{inv.id}
 		h[headerDeadline] = []string{strconv.FormatInt(inv.deadline.UnixMilli(), 10)}
@@ -116,18 +118,20 @@ func (e *environment) handleAnswer(w http.ResponseWriter, r *http.Request, id st
 		e.fail(inv, FailureResponseTooLarge, "Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size ("+strconv.Itoa(MaxResponseBytes)+" bytes).")
 		return
 	}
+	// The caller gets the outcome before the runtime gets its 202, so the environment is known to be finishing
+	// (and may be handed the next event) before the runtime can call /next again.
+	if isError {
+		errType := r.Header.Get(headerErrorType)
+		if errType == "" {
+			errType = r.Trailer.Get(headerErrorType) // aws-lambda-go sends it as a trailer when a streamed body fails
+		}
+		e.functionError(inv, errType, body)
+	} else {
+		e.succeed(inv, body)
+	}
 	w.Header()["Content-Type"] = []string{"application/json"}
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = io.WriteString(w, `{"status":"OK"}`)
-	if !isError {
-		e.succeed(inv, body)
-		return
-	}
-	errType := r.Header.Get(headerErrorType)
-	if errType == "" {
-		errType = r.Trailer.Get(headerErrorType) // aws-lambda-go sends it as a trailer when a streamed body fails
-	}
-	e.functionError(inv, errType, body)
 }
 
 // handleInitError records an init failure posted before the first /next.
