@@ -15,14 +15,14 @@ type Pool struct {
 	logger *slog.Logger
 	logs   *logSink
 
-	mu        sync.Mutex
-	envs      map[*environment]struct{}
-	idle      []*environment // LIFO: the most recently used environment is reused first
-	draining  []*environment // answered, /next not called yet: the next event can be queued on them
-	busy      int            // environments starting or running an unanswered invocation
-	closed    bool
-	changed   chan struct{} // closed and replaced whenever an environment frees up or goes away
-	stats     Stats
+	mu       sync.Mutex
+	envs     map[*environment]struct{}
+	idle     []*environment // LIFO: the most recently used environment is reused first
+	draining []*environment // answered, /next not called yet: the next event can be queued on them
+	busy     int            // environments starting or running an unanswered invocation
+	closed   bool
+	changed  chan struct{} // closed and replaced whenever an environment frees up or goes away
+	stats    Stats
 
 	reaperDone chan struct{}
 	closeOnce  sync.Once
