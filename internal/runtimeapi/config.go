@@ -201,9 +201,9 @@ type Result struct {
 	Duration time.Duration
 	// BilledDuration is Duration rounded up to the millisecond.
 	BilledDuration time.Duration
-	// MaxMemoryMB is the process's peak resident memory (VmHWM) in MB, rounded up, as last measured: after
-	// init and after each earlier invocation (reading /proc would add tens of microseconds to every call). The
-	// REPORT line carries the value measured after this invocation. 0 if unknown.
+	// MaxMemoryMB is the process's peak resident memory (VmHWM) in MB, rounded up, as last sampled: after
+	// init and after earlier invocations, at most every 20 ms (reading /proc costs tens of microseconds, too
+	// much for every call). VmHWM only grows, so this is a lower bound. 0 if unknown.
 	MaxMemoryMB int
 	// ColdStart reports that a new environment was started for this invocation.
 	ColdStart bool

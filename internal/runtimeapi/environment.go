@@ -40,10 +40,13 @@ type environment struct {
 	stopping   chan struct{}    // closed when the pool shuts the environment down
 	invokes    chan *invocation // the event the blocked /next hands out
 	stopOnce   sync.Once
+	logJobs    chan logJob      // END/REPORT/START lines, written by the environment's reporter goroutine
+	reporting  chan struct{}    // closed when the reporter has stopped
 
 	stdout, stderr *lineWriter
 	logID          atomic.Pointer[string] // request id prefixing output lines
 	hwm            atomic.Int64           // last VmHWM read, in kB
+	hwmAt          atomic.Int64           // when hwm was read, Unix ns
 
 	mu           sync.Mutex
 	readyAt      time.Time
@@ -91,6 +94,53 @@ func (p *Pool) newEnvironment() *environment {
 		exited:     make(chan struct{}),
 		stopping:   make(chan struct{}),
 		invokes:    make(chan *invocation, 1),
+		logJobs:    make(chan logJob, 64),
+		reporting:  make(chan struct{}),
+	}
+}
+
+// logJob asks the reporter to close an invocation (END, REPORT) and/or open one (START), in that order.
+type logJob struct {
+	end   *invocation
+	start *invocation
+}
+
+// report queues Lambda's lines for the reporter, which writes them (and reads /proc for REPORT) off the
+// invocation's critical path; after the reporter stopped the lines are written at once.
+func (e *environment) report(job logJob) {
+	select {
+	case e.logJobs <- job:
+	case <-e.reporting:
+		e.writeJob(job)
+	}
+}
+
+// reporter writes queued lines until the process has exited and the queue is drained.
+func (e *environment) reporter() {
+	defer close(e.reporting)
+	for {
+		select {
+		case job := <-e.logJobs:
+			e.writeJob(job)
+		case <-e.exited:
+			for {
+				select {
+				case job := <-e.logJobs:
+					e.writeJob(job)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (e *environment) writeJob(job logJob) {
+	if job.end != nil {
+		e.complete(job.end)
+	}
+	if job.start != nil {
+		e.pool.logs.line(e.pool.cfg.Stage, "", "START RequestId: "+job.start.id+" Version: "+e.pool.cfg.Version)
 	}
 }
 
@@ -123,6 +173,7 @@ func (e *environment) start() error {
 	}
 	e.pool.logger.Debug("environment started", "function", cfg.Name, "pid", cmd.Process.Pid, "runtime_api", e.addr)
 	go e.watch()
+	go e.reporter()
 	return nil
 }
 
@@ -194,17 +245,18 @@ func (e *environment) dispatch(inv *invocation) {
 	e.invokes <- inv
 }
 
-// nextArrived records a /next call: it returns the invocation it completes, whether it is the first /next, or
-// a problem when the call breaks the protocol.
-func (e *environment) nextArrived() (prev *invocation, first bool, problem string) {
+// nextArrived records a /next call: it returns the invocation it completes, whether the next event is
+// already queued, whether it is the first /next, or a problem when the call breaks the protocol.
+func (e *environment) nextArrived() (prev *invocation, queued, first bool, problem string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.nextWaiting {
-		return nil, false, "State transition from Ready to Ready failed for runtime. Error: /next is already pending"
+		return nil, false, false, "State transition from Ready to Ready failed for runtime. Error: /next is already pending"
 	}
 	if e.current != nil && !e.current.answered {
-		return nil, false, "State transition from Invoking to Ready failed for runtime. Error: the invocation " + e.current.id + " has no response or error yet"
+		return nil, false, false, "State transition from Invoking to Ready failed for runtime. Error: the invocation " + e.current.id + " has no response or error yet"
 	}
+	queued = e.queued != nil
 	prev, e.current, e.queued = e.current, e.queued, nil
 	if prev != nil {
 		prev.timer.Stop()
@@ -214,7 +266,7 @@ func (e *environment) nextArrived() (prev *invocation, first bool, problem strin
 		e.readyAt = time.Now()
 		first = true
 	}
-	return prev, first, ""
+	return prev, queued, first, ""
 }
 
 func (e *environment) nextLeft() {
@@ -379,7 +431,7 @@ func (e *environment) watch() {
 	}
 	if inv != nil {
 		inv.timer.Stop()
-		e.complete(inv)
+		e.report(logJob{end: inv})
 	}
 	_ = e.srv.Close()
 	e.pool.remove(e)
@@ -421,8 +473,18 @@ func (e *environment) stop(grace time.Duration) {
 	}()
 }
 
-// readHWM reads the process's peak resident set (VmHWM, kB) and remembers it for REPORT lines after exit.
+// hwmSampleEvery bounds how often VmHWM is read from /proc (a read costs 10-30 µs of CPU): at most once per
+// interval per environment. VmHWM only grows, so a sample is a lower bound at most this old.
+const hwmSampleEvery = 20 * time.Millisecond
+
+// readHWM returns the process's peak resident set (VmHWM, kB), reading /proc when the last sample is older
+// than hwmSampleEvery; the value is kept for REPORT lines written after the process exited.
 func (e *environment) readHWM() int64 {
+	now := time.Now().UnixNano()
+	if last := e.hwmAt.Load(); last != 0 && now-last < int64(hwmSampleEvery) {
+		return e.hwm.Load()
+	}
+	e.hwmAt.Store(now)
 	if kb := procStatusKB(e.pid(), "VmHWM:"); kb > 0 {
 		e.hwm.Store(kb)
 		return kb

@@ -60,45 +60,56 @@ func (e *environment) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleNext completes the previous invocation (if any), marks the environment ready, then blocks until the
-// pool hands it an event.
+// pool hands it an event. END, REPORT and START lines go through the environment's reporter goroutine, so
+// neither their formatting nor the /proc read for REPORT delays the event.
 func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
-	prev, first, problem := e.nextArrived()
+	prev, queued, first, problem := e.nextArrived()
 	if problem != "" {
 		writeAPIError(w, http.StatusForbidden, "InvalidStateTransition", problem)
 		return
 	}
+	defer e.nextLeft()
 	if first {
 		close(e.ready)
 	}
-	if prev != nil {
-		e.complete(prev)
+	if prev != nil && !queued {
+		e.report(logJob{end: prev})
 		e.pool.release(e)
+		prev = nil
 	}
-	defer e.nextLeft()
 	select {
 	case inv := <-e.invokes:
 		e.logID.Store(&inv.id)
-		e.pool.logs.line(e.pool.cfg.Stage, "", "START RequestId: "+inv.id+" Version: "+e.pool.cfg.Version)
-		h := w.Header()
-		h[headerRequestID] = []string{inv.id}
-		h[headerDeadline] = []string{strconv.FormatInt(inv.deadline.UnixMilli(), 10)}
-		h[headerFunctionARN] = []string{e.pool.arn}
-		h[headerTraceID] = []string{inv.opts.TraceID}
-		if inv.opts.ClientContext != "" {
-			h[headerClientContext] = []string{inv.opts.ClientContext}
-		}
-		if inv.opts.CognitoIdentity != "" {
-			h[headerCognitoIdentity] = []string{inv.opts.CognitoIdentity}
-		}
-		h["Content-Type"] = []string{"application/json"}
-		h["Content-Length"] = []string{strconv.Itoa(len(inv.payload))}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(inv.payload)
+		e.report(logJob{end: prev, start: inv})
+		writeEvent(w, inv, e.pool.arn)
+		return
 	case <-r.Context().Done():
 		// The runtime hung up (it exited or was killed); the process watcher deals with the environment.
 	case <-e.stopping:
 		writeAPIError(w, http.StatusInternalServerError, "Runtime.ExitError", "the execution environment is shutting down")
 	}
+	if prev != nil {
+		e.report(logJob{end: prev})
+	}
+}
+
+// writeEvent sends an invocation as the /next response.
+func writeEvent(w http.ResponseWriter, inv *invocation, arn string) {
+	h := w.Header()
+	h[headerRequestID] = []string{inv.id}
+	h[headerDeadline] = []string{strconv.FormatInt(inv.deadline.UnixMilli(), 10)}
+	h[headerFunctionARN] = []string{arn}
+	h[headerTraceID] = []string{inv.opts.TraceID}
+	if inv.opts.ClientContext != "" {
+		h[headerClientContext] = []string{inv.opts.ClientContext}
+	}
+	if inv.opts.CognitoIdentity != "" {
+		h[headerCognitoIdentity] = []string{inv.opts.CognitoIdentity}
+	}
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(inv.payload))}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(inv.payload)
 }
 
 // handleAnswer takes a runtime's response or error for the invocation id.
