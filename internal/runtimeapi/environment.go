@@ -40,8 +40,8 @@ type environment struct {
 	stopping   chan struct{}    // closed when the pool shuts the environment down
 	invokes    chan *invocation // the event the blocked /next hands out
 	stopOnce   sync.Once
-	logJobs    chan logJob      // END/REPORT/START lines, written by the environment's reporter goroutine
-	reporting  chan struct{}    // closed when the reporter has stopped
+	logJobs    chan logJob   // END/REPORT/START lines, written by the environment's reporter goroutine
+	reporting  chan struct{} // closed when the reporter has stopped
 
 	stdout, stderr *lineWriter
 	logID          atomic.Pointer[string] // request id prefixing output lines

@@ -125,7 +125,13 @@ func (e *environment) handleAnswer(w http.ResponseWriter, r *http.Request, id st
 		return
 	}
 	if tooLarge {
+		// Read the rest (within reason) and flush the 413 before the environment is reset, so the runtime
+		// sees the answer rather than a broken connection.
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 8*MaxResponseBytes))
 		writeAPIError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Exceeded maximum allowed payload size ("+strconv.Itoa(MaxResponseBytes)+" bytes).")
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		e.fail(inv, FailureResponseTooLarge, "Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size ("+strconv.Itoa(MaxResponseBytes)+" bytes).")
 		return
 	}
