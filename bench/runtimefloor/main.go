@@ -137,7 +137,7 @@ func run(ctx context.Context, out io.Writer, n, rounds, colds int) error {
 	fmt.Fprintf(out, "| contender | calls/s | p50 | p99 |\n|---|---:|---:|---:|\n")
 	fmt.Fprintf(out, "| minimal Runtime API server (floor) | %.0f | %s | %s |\n", fRate, us(fp50), us(fp99))
 	fmt.Fprintf(out, "| runtimeapi.Pool.Invoke | %.0f | %s | %s |\n", pRate, us(pp50), us(pp99))
-	fmt.Fprintf(out, "| ratio pool/floor | %.2fx | %.2fx | %.2fx |\n\n", fRate/pRate, float64(pp50)/float64(fp50), float64(pp99)/float64(fp99))
+	fmt.Fprintf(out, "| pool cost vs floor (floor÷pool for calls/s, pool÷floor for latency) | %.2fx | %.2fx | %.2fx |\n\n", fRate/pRate, float64(pp50)/float64(fp50), float64(pp99)/float64(fp99))
 	fmt.Fprintf(out, "| cold start (median of %d) | value |\n|---|---:|\n", colds)
 	fmt.Fprintf(out, "| new environment to first response | %s |\n", ms(pct(coldLat, 50)))
 	fmt.Fprintf(out, "| init (process start to first /next) | %s |\n", ms(pct(initDur, 50)))
