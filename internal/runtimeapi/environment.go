@@ -420,8 +420,7 @@ func (e *environment) watch() {
 		inv.status = "error"
 	}
 	e.mu.Unlock()
-	_ = err
-	close(e.exited)
+	_ = err // ProcessState carries the exit status
 	if abandoned {
 		msg := "Runtime exited with error: " + e.exitDescription()
 		e.pool.logs.line(e.pool.cfg.Stage, inv.id, "Error: "+msg+"\nRuntime.ExitError")
@@ -435,6 +434,7 @@ func (e *environment) watch() {
 	}
 	_ = e.srv.Close()
 	e.pool.remove(e)
+	close(e.exited) // after remove: whoever waits on exited (Close, awaitInit) sees the pool without e
 	if queued != nil {
 		queued.timer.Stop()
 		go e.pool.redispatch(queued)
@@ -443,12 +443,8 @@ func (e *environment) watch() {
 }
 
 // exitDescription is Lambda's wording of how the process ended ("exit status 2", "signal: killed").
+// Only call it once Wait has returned (in watch, or after <-e.exited).
 func (e *environment) exitDescription() string {
-	select {
-	case <-e.exited:
-	default:
-		return "the process is still running"
-	}
 	if st := e.cmd.ProcessState; st != nil {
 		return st.String()
 	}
