@@ -43,8 +43,9 @@ func decodeEvent(payload []byte) (*lambdaEvent, error) {
 
 // eventDecoder is a cursor over the payload text.
 type eventDecoder struct {
-	s string
-	i int
+	s    string
+	i    int
+	vals []string // backing store shared by the value lists of multi-value maps
 }
 
 var errEventTooDeep = errors.New("coworks: event nests JSON deeper than 10000 levels")
@@ -401,7 +402,7 @@ func (d *eventDecoder) setStringMap(dst *map[string]string) error {
 		return nil
 	}
 	if *dst == nil {
-		*dst = make(map[string]string, 8)
+		*dst = make(map[string]string, mapHint(d.s[d.i:]))
 	}
 	m := *dst
 	return d.object(func(key string) error {
@@ -412,6 +413,24 @@ func (d *eventDecoder) setStringMap(dst *map[string]string) error {
 	})
 }
 
+// mapHint guesses the size of the object starting s by counting its first 32 commas that come before a
+// closing brace, enough to size a header map in one allocation.
+func mapHint(s string) int {
+	n := 1
+	for i := 0; i < len(s) && i < 4096; i++ {
+		switch s[i] {
+		case ',':
+			n++
+			if n == 32 {
+				return n
+			}
+		case '}':
+			return n
+		}
+	}
+	return n
+}
+
 // setMultiMap decodes a {string: [string]} map into *dst, adding to a map already there; null clears it.
 func (d *eventDecoder) setMultiMap(dst *map[string][]string) error {
 	if d.null() {
@@ -419,7 +438,7 @@ func (d *eventDecoder) setMultiMap(dst *map[string][]string) error {
 		return nil
 	}
 	if *dst == nil {
-		*dst = make(map[string][]string, 8)
+		*dst = make(map[string][]string, mapHint(d.s[d.i:]))
 	}
 	m := *dst
 	return d.object(func(key string) error {
@@ -427,18 +446,23 @@ func (d *eventDecoder) setMultiMap(dst *map[string][]string) error {
 			m[key] = nil
 			return nil
 		}
-		var vs []string
-		if d.i+1 < len(d.s) && d.s[d.i] == '[' && d.s[d.i+1] == '"' {
-			vs = make([]string, 0, 1) // the common case: one value
-		} else {
-			vs = []string{}
+		if d.i >= len(d.s) || d.s[d.i] != '[' {
+			return d.syntax("expected an array")
 		}
+		if d.vals == nil {
+			d.vals = make([]string, 0, 32)
+		}
+		start := len(d.vals)
 		err := d.array(func() error {
 			var v string
 			err := d.setString(&v)
-			vs = append(vs, v)
+			d.vals = append(d.vals, v)
 			return err
 		})
+		vs := d.vals[start:len(d.vals):len(d.vals)] // capped: appending to one list never touches the next
+		if len(vs) == 0 {
+			vs = []string{}
+		}
 		m[key] = vs
 		return err
 	})
