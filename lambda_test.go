@@ -279,8 +279,11 @@ func TestLambdaResponses(t *testing.T) {
 		want: events.APIGatewayProxyResponse{StatusCode: 404, Body: "{\"title\":\"<nope> & \\\"q\\\"\"}\n\u2028",
 			MultiValueHeaders: map[string][]string{"Content-Type": {"application/problem+json"}}},
 	}, {
-		name:    "missing Content-Type is sniffed, Content-Length dropped, no body answer",
-		handler: func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Content-Length", "5"); io.WriteString(w, "hello") },
+		name: "missing Content-Type is sniffed, Content-Length dropped, no body answer",
+		handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "5")
+			io.WriteString(w, "hello")
+		},
 		want: events.APIGatewayProxyResponse{StatusCode: 200, Body: "hello",
 			MultiValueHeaders: map[string][]string{"Content-Type": {"text/plain; charset=utf-8"}}},
 	}, {
@@ -299,10 +302,13 @@ func TestLambdaResponses(t *testing.T) {
 		},
 		want: events.APIGatewayProxyResponse{StatusCode: 204, MultiValueHeaders: map[string][]string{"X-Before": {"1"}}},
 	}, {
-		name:    "HEAD drops the body",
-		method:  "HEAD",
-		handler: func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Content-Type", "text/plain"); io.WriteString(w, "hello") },
-		want:    events.APIGatewayProxyResponse{StatusCode: 200, MultiValueHeaders: map[string][]string{"Content-Type": {"text/plain"}}},
+		name:   "HEAD drops the body",
+		method: "HEAD",
+		handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "hello")
+		},
+		want: events.APIGatewayProxyResponse{StatusCode: 200, MultiValueHeaders: map[string][]string{"Content-Type": {"text/plain"}}},
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
