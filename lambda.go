@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -40,6 +42,7 @@ type LambdaHandler struct {
 	auth    Authorizer // nil when the handler does not implement Authorizer
 	log     *slog.Logger
 	buffers sync.Pool // *bytes.Buffer for response bodies and response JSON
+	names   headerNames
 }
 
 var _ lambda.Handler = (*LambdaHandler)(nil)
@@ -109,6 +112,7 @@ func (l *LambdaHandler) ServeEvent(ctx context.Context, event *events.APIGateway
 
 // exchange holds what one request needs besides the http.Request, in one allocation.
 type exchange struct {
+	req  http.Request // without its context: WithContext copies it
 	info requestInfo
 	url  url.URL
 	body eventBody
@@ -145,7 +149,7 @@ func (l *LambdaHandler) serve(ctx context.Context, event *events.APIGatewayProxy
 	x.w.body = l.buffers.Get().(*bytes.Buffer)
 	x.w.head = event.HTTPMethod == http.MethodHead
 	x.info = requestInfo{stage: event.RequestContext.Stage, stageVariables: event.StageVariables, proxyRequest: event}
-	req, problem := x.request(event)
+	req, problem := x.request(event, &l.names)
 	if problem != "" {
 		x.w.reject(http.StatusBadRequest, problem)
 		return x, nil
@@ -166,7 +170,7 @@ func (l *LambdaHandler) serve(ctx context.Context, event *events.APIGatewayProxy
 
 // request fills x's URL and body from event and returns the http.Request (without its context), or a
 // problem a client should be told about with a 400.
-func (x *exchange) request(event *events.APIGatewayProxyRequest) (*http.Request, string) {
+func (x *exchange) request(event *events.APIGatewayProxyRequest, names *headerNames) (*http.Request, string) {
 	path := event.Path
 	if path == "" {
 		path = "/"
@@ -188,7 +192,7 @@ func (x *exchange) request(event *events.APIGatewayProxyRequest) (*http.Request,
 		requestURI = path + "?" + x.url.RawQuery
 	}
 
-	header, host := requestHeader(event.MultiValueHeaders, event.Headers)
+	header, host := names.requestHeader(event.MultiValueHeaders, event.Headers)
 	if host == "" {
 		host = event.RequestContext.DomainName
 	}
@@ -201,7 +205,7 @@ func (x *exchange) request(event *events.APIGatewayProxyRequest) (*http.Request,
 		}
 		body = decoded
 	}
-	r := &http.Request{
+	x.req = http.Request{
 		Method:     event.HTTPMethod,
 		URL:        &x.url,
 		Proto:      "HTTP/1.1",
@@ -213,6 +217,7 @@ func (x *exchange) request(event *events.APIGatewayProxyRequest) (*http.Request,
 		RemoteAddr: event.RequestContext.Identity.SourceIP,
 		RequestURI: requestURI,
 	}
+	r := &x.req
 	switch {
 	case body != nil && len(body) > 0:
 		// The decoded bytes are never written again, so they can back the reader's string.
@@ -227,50 +232,92 @@ func (x *exchange) request(event *events.APIGatewayProxyRequest) (*http.Request,
 
 // requestHeader builds the request header from the event's multi-value headers, falling back to the
 // single-value ones for names the multi-value map lacks, and returns the Host apart, as net/http does.
-func requestHeader(multi map[string][]string, single map[string]string) (http.Header, string) {
-	n := len(single)
-	for _, vs := range multi {
-		n += len(vs)
+func (names *headerNames) requestHeader(multi map[string][]string, single map[string]string) (http.Header, string) {
+	// API Gateway fills both maps with the same names. Anything else (a hand-made event) takes the slow path.
+	if len(multi) == 0 || (len(single) != 0 && len(single) != len(multi)) {
+		return mergedHeader(multi, single)
 	}
-	h := make(http.Header, max(len(multi), len(single)))
-	values := make([]string, 0, n) // one backing array for every value, capped per header
+	h := make(http.Header, len(multi))
+	values := make([]string, 0, len(multi)+4) // one backing array for every value, capped per header
 	var host string
+	inserted := 0
 	for k, vs := range multi {
 		if len(vs) == 0 {
 			continue
 		}
-		ck := textproto.CanonicalMIMEHeaderKey(k)
+		ck := names.canonical(k)
 		if ck == "Host" {
 			host = vs[len(vs)-1]
 			continue
 		}
 		start := len(values)
 		values = append(values, vs...)
-		if old, ok := h[ck]; ok { // "Foo" and "foo" are distinct keys in events
-			h[ck] = append(old, vs...)
-			continue
-		}
 		h[ck] = values[start:len(values):len(values)]
+		inserted++
 	}
-	// API Gateway fills both maps with the same names; a hand-made event may use only one or mix them.
-	if len(single) != len(multi) || len(multi) == 0 {
-		for k, v := range single {
-			if _, ok := multi[k]; ok {
-				continue
-			}
-			ck := textproto.CanonicalMIMEHeaderKey(k)
-			if ck == "Host" {
-				if host == "" {
-					host = v
-				}
-				continue
-			}
-			start := len(values)
-			values = append(values, v)
-			h[ck] = append(h[ck], values[start:len(values):len(values)]...)
-		}
+	if len(h) != inserted { // "Foo" and "foo" are distinct keys in events: merge them
+		return mergedHeader(multi, single)
 	}
 	return h, host
+}
+
+// mergedHeader is requestHeader for events with several spellings of a name or with names in only one of
+// the maps: every multi-value header, then the single-value ones the multi-value map lacks, in name order.
+func mergedHeader(multi map[string][]string, single map[string]string) (http.Header, string) {
+	h := make(http.Header, max(len(multi), len(single)))
+	var host string
+	for _, k := range slices.Sorted(maps.Keys(multi)) {
+		for _, v := range multi[k] {
+			h.Add(k, v)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(single)) {
+		if _, ok := multi[k]; !ok {
+			h.Add(k, single[k])
+		}
+	}
+	if vs := h["Host"]; len(vs) > 0 {
+		host = vs[len(vs)-1]
+	}
+	delete(h, "Host")
+	return h, host
+}
+
+// headerNames caches the canonical form of header names as events spell them. Checking a name is
+// canonical costs more than a map lookup, and HTTP/2 clients send lower-case names, each of which would
+// cost an allocation. Reads are lock-free; the cache is copied on write and stops growing at 512 names.
+type headerNames struct {
+	cache atomic.Pointer[map[string]string]
+	mu    sync.Mutex
+}
+
+func (names *headerNames) canonical(k string) string {
+	if m := names.cache.Load(); m != nil {
+		if ck, ok := (*m)[k]; ok {
+			return ck
+		}
+	}
+	ck := textproto.CanonicalMIMEHeaderKey(k)
+	names.mu.Lock()
+	defer names.mu.Unlock()
+	old := names.cache.Load()
+	if old != nil && len(*old) >= 512 {
+		return ck
+	}
+	m := make(map[string]string, 1+len(mapOrNil(old)))
+	for k, v := range mapOrNil(old) {
+		m[k] = v
+	}
+	m[strings.Clone(k)] = strings.Clone(ck) // k shares the payload's memory; do not keep it alive
+	names.cache.Store(&m)
+	return ck
+}
+
+func mapOrNil(m *map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	return *m
 }
 
 // rawQuery re-encodes the event's decoded query parameters, keys sorted, each key's values in order.
