@@ -31,6 +31,7 @@ type Project struct {
 	data       []byte
 	lineStarts []int
 	stages     *stageIndex // nil for a Project not made by Parse
+	merges     *mergeCache // nil for a Project not made by Parse
 }
 
 // Parse reads a config file's bytes as strict JSON. name is used in positions. A syntax error is a
@@ -40,7 +41,7 @@ func Parse(name string, data []byte) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{File: name, Root: root, data: data, stages: &stageIndex{}}, nil
+	return &Project{File: name, Root: root, data: data, stages: &stageIndex{}, merges: &mergeCache{}}, nil
 }
 
 // Pos returns the file position of a byte offset (-1: unknown, for values created in memory).

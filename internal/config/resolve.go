@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"sort"
+	"sync"
 )
 
 // Layer is where an effective value came from.
@@ -232,6 +234,16 @@ func (p *Project) Resolve(stage, fn string, o Overrides) (*Stage, error) {
 	}
 	buf = append(buf, user)
 	mergeOrder := buf[mark:]
+	// The first layers of a merge (top level, top-level function, extends ancestors) are the same for
+	// every stage with the same parent: they are merged once per Project.
+	shared := 1 + max(nStage-1, 0)
+	if topFn.obj != nil {
+		shared++
+	}
+	parent := ""
+	if nStage > 1 {
+		parent = chain[1].name
+	}
 
 	s := &Stage{AppName: p.AppName(), StageName: stage, Function: fn, Settings: make([]Setting, 0, settingCount)}
 	for _, k := range Keys {
@@ -249,7 +261,7 @@ func (p *Project) Resolve(stage, fn string, o Overrides) (*Stage, error) {
 		case LookupStageOnly:
 			order = stageLayers[:min(1, len(stageLayers))]
 		case LookupMerge:
-			m, err := merge(k.Name, mergeOrder)
+			m, err := p.merge(k.Name, fn, parent, mergeOrder, shared)
 			if err != nil {
 				return nil, err
 			}
@@ -321,9 +333,43 @@ func (m *merged) source(i int) Source {
 	return src
 }
 
+// mergeKey names the merge of the shared first layers of a map key.
+type mergeKey struct{ key, fn, parent string }
+
+// mergeCache holds the shared merges of a Project, computed on first use.
+type mergeCache struct {
+	mu     sync.Mutex
+	shared map[mergeKey]*merged
+}
+
 // merge applies Chalice's shallow dict.update over the layers in order; non-object layers are
-// skipped as Chalice does. A non-string value makes a TypeError.
-func merge(key string, order []layerRef) (*merged, error) {
+// skipped as Chalice does. A non-string value makes a TypeError. The first shared layers of order
+// depend only on key, fn and the stage's parent: their merge is reused from the Project's cache.
+func (p *Project) merge(key, fn, parent string, order []layerRef, shared int) (*merged, error) {
+	if p.merges == nil {
+		return mergeOver(nil, key, order)
+	}
+	mk := mergeKey{key, fn, parent}
+	p.merges.mu.Lock()
+	base, ok := p.merges.shared[mk]
+	p.merges.mu.Unlock()
+	if !ok {
+		var err error
+		if base, err = mergeOver(nil, key, order[:shared]); err != nil {
+			return nil, err
+		}
+		p.merges.mu.Lock()
+		if p.merges.shared == nil {
+			p.merges.shared = make(map[mergeKey]*merged)
+		}
+		p.merges.shared[mk] = base
+		p.merges.mu.Unlock()
+	}
+	return mergeOver(base, key, order[shared:])
+}
+
+// mergeOver merges the layers of order over a copy of base (nil: nothing).
+func mergeOver(base *merged, key string, order []layerRef) (*merged, error) {
 	n, nLayers := 0, 0
 	for i := range order {
 		if obj := order[i].obj.Get(key); obj != nil && obj.Kind == Object {
@@ -331,8 +377,19 @@ func merge(key string, order []layerRef) (*merged, error) {
 			nLayers++
 		}
 	}
-	m := &merged{obj: &Value{Kind: Object, Offset: -1, Members: make([]*Member, 0, n)},
-		index: make(map[string]int32, n), from: make([]int32, 0, n), layers: make([]Source, 0, nLayers)}
+	m := &merged{}
+	if base != nil {
+		m.obj = &Value{Kind: Object, Offset: -1, Members: make([]*Member, len(base.obj.Members), len(base.obj.Members)+n)}
+		copy(m.obj.Members, base.obj.Members)
+		m.from = append(make([]int32, 0, len(base.from)+n), base.from...)
+		m.layers = append(make([]Source, 0, len(base.layers)+nLayers), base.layers...)
+		m.index = maps.Clone(base.index)
+	} else {
+		m.obj = &Value{Kind: Object, Offset: -1, Members: make([]*Member, 0, n)}
+		m.from = make([]int32, 0, n)
+		m.layers = make([]Source, 0, nLayers)
+		m.index = make(map[string]int32, n)
+	}
 	for i := range order {
 		l := &order[i]
 		obj := l.obj.Get(key)
