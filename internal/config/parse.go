@@ -24,6 +24,52 @@ type parser struct {
 	data  []byte
 	i     int
 	depth int
+
+	// values and members are slabs the parser hands out one element at a time, so a document costs a
+	// few large allocations instead of one per value.
+	values  []Value
+	members []Member
+	slab    int
+	// stack holds the members and items of the objects and lists being read; each is copied out at its
+	// exact size when it closes.
+	stack []*Member
+	items []*Value
+	// keys interns property names: config files repeat the same few keys many times.
+	keys map[string]string
+}
+
+// newValue returns a zeroed Value from the slab.
+func (p *parser) newValue() *Value {
+	if len(p.values) == 0 {
+		p.values = make([]Value, p.slab)
+	}
+	v := &p.values[0]
+	p.values = p.values[1:]
+	return v
+}
+
+// newMember returns a Member from the slab.
+func (p *parser) newMember(key string, keyAt int, val *Value) *Member {
+	if len(p.members) == 0 {
+		p.members = make([]Member, p.slab)
+	}
+	m := &p.members[0]
+	p.members = p.members[1:]
+	*m = Member{Key: key, KeyOffset: keyAt, Value: val}
+	return m
+}
+
+// intern returns key as a string shared with every equal key of the document.
+func (p *parser) intern(raw []byte) string {
+	if s, ok := p.keys[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	if p.keys == nil {
+		p.keys = make(map[string]string)
+	}
+	p.keys[s] = s
+	return s
 }
 
 func (p *parser) fail(at int, format string, args ...any) error {
@@ -51,7 +97,7 @@ func (p *parser) describe() string {
 }
 
 func parseDocument(name string, data []byte) (*Value, error) {
-	p := &parser{name: name, data: data}
+	p := &parser{name: name, data: data, slab: min(max(len(data)/32, 16), 1024)}
 	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
 		return nil, p.fail(0, "the file starts with a UTF-8 byte order mark; save it without one")
 	}
@@ -78,11 +124,13 @@ func (p *parser) value() (*Value, error) {
 	case c == '[':
 		return p.array()
 	case c == '"':
-		s, err := p.str()
+		s, err := p.str(false)
 		if err != nil {
 			return nil, err
 		}
-		return &Value{Kind: String, Text: s, Offset: start}, nil
+		v := p.newValue()
+		*v = Value{Kind: String, Text: s, Offset: start}
+		return v, nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	default:
@@ -92,9 +140,10 @@ func (p *parser) value() (*Value, error) {
 		}{{"true", Value{Kind: Bool, Bool: true}}, {"false", Value{Kind: Bool}}, {"null", Value{Kind: Null}}} {
 			if len(p.data)-p.i >= len(lit.text) && string(p.data[p.i:p.i+len(lit.text)]) == lit.text {
 				p.i += len(lit.text)
-				v := lit.v
+				v := p.newValue()
+				*v = lit.v
 				v.Offset = start
-				return &v, nil
+				return v, nil
 			}
 		}
 		return nil, p.fail(p.i, "expected a value (object, list, string, number, true, false or null), found %s", p.describe())
@@ -102,7 +151,8 @@ func (p *parser) value() (*Value, error) {
 }
 
 func (p *parser) object() (*Value, error) {
-	v := &Value{Kind: Object, Offset: p.i}
+	v := p.newValue()
+	*v = Value{Kind: Object, Offset: p.i}
 	if p.depth++; p.depth > maxDepth {
 		return nil, p.fail(p.i, "nesting deeper than %d levels", maxDepth)
 	}
@@ -113,13 +163,15 @@ func (p *parser) object() (*Value, error) {
 		p.i++
 		return v, nil
 	}
+	mark := len(p.stack)
+	defer func() { p.stack = p.stack[:mark] }()
 	for {
 		p.skipSpace()
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
 			return nil, p.fail(p.i, "expected a property name in double quotes, found %s", p.describe())
 		}
 		keyAt := p.i
-		key, err := p.str()
+		key, err := p.str(true)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +185,7 @@ func (p *parser) object() (*Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		v.Members = append(v.Members, &Member{Key: key, KeyOffset: keyAt, Value: val})
+		p.stack = append(p.stack, p.newMember(key, keyAt, val))
 		p.skipSpace()
 		if p.i < len(p.data) && p.data[p.i] == ',' {
 			p.i++
@@ -145,6 +197,7 @@ func (p *parser) object() (*Value, error) {
 		}
 		if p.i < len(p.data) && p.data[p.i] == '}' {
 			p.i++
+			v.Members = append([]*Member(nil), p.stack[mark:]...)
 			return v, nil
 		}
 		return nil, p.fail(p.i, "expected ',' or '}' after a property value, found %s", p.describe())
@@ -152,7 +205,8 @@ func (p *parser) object() (*Value, error) {
 }
 
 func (p *parser) array() (*Value, error) {
-	v := &Value{Kind: Array, Offset: p.i, Items: []*Value{}}
+	v := p.newValue()
+	*v = Value{Kind: Array, Offset: p.i, Items: []*Value{}}
 	if p.depth++; p.depth > maxDepth {
 		return nil, p.fail(p.i, "nesting deeper than %d levels", maxDepth)
 	}
@@ -163,13 +217,15 @@ func (p *parser) array() (*Value, error) {
 		p.i++
 		return v, nil
 	}
+	mark := len(p.items)
+	defer func() { p.items = p.items[:mark] }()
 	for {
 		p.skipSpace()
 		item, err := p.value()
 		if err != nil {
 			return nil, err
 		}
-		v.Items = append(v.Items, item)
+		p.items = append(p.items, item)
 		p.skipSpace()
 		if p.i < len(p.data) && p.data[p.i] == ',' {
 			p.i++
@@ -181,14 +237,15 @@ func (p *parser) array() (*Value, error) {
 		}
 		if p.i < len(p.data) && p.data[p.i] == ']' {
 			p.i++
+			v.Items = append([]*Value(nil), p.items[mark:]...)
 			return v, nil
 		}
 		return nil, p.fail(p.i, "expected ',' or ']' after a list item, found %s", p.describe())
 	}
 }
 
-// str reads a string literal starting at the opening quote.
-func (p *parser) str() (string, error) {
+// str reads a string literal starting at the opening quote; a property name (key) is interned.
+func (p *parser) str(key bool) (string, error) {
 	start := p.i
 	p.i++
 	escaped := false
@@ -201,6 +258,9 @@ func (p *parser) str() (string, error) {
 				raw := p.data[start+1 : p.i-1]
 				if !utf8.Valid(raw) {
 					return "", p.fail(start, "string is not valid UTF-8")
+				}
+				if key {
+					return p.intern(raw), nil
 				}
 				return string(raw), nil
 			}
@@ -281,7 +341,9 @@ func (p *parser) number() (*Value, error) {
 			p.i++
 		}
 	}
-	return &Value{Kind: Number, Text: string(p.data[start:p.i]), Offset: start}, nil
+	v := p.newValue()
+	*v = Value{Kind: Number, Text: string(p.data[start:p.i]), Offset: start}
+	return v, nil
 }
 
 // Pos is a place in a config file. Line and Col count from 1 (Col in bytes); a zero Line means unknown.

@@ -11,6 +11,7 @@ package config
 import (
 	"fmt"
 	"sort"
+	"sync"
 )
 
 // APIHandler is the logical name of the function that serves every route (Chalice's api_handler).
@@ -29,6 +30,8 @@ type Project struct {
 
 	data       []byte
 	lineStarts []int
+	stages     *stageIndex // nil for a Project not made by Parse
+	merges     *mergeCache // nil for a Project not made by Parse
 }
 
 // Parse reads a config file's bytes as strict JSON. name is used in positions. A syntax error is a
@@ -38,7 +41,7 @@ func Parse(name string, data []byte) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{File: name, Root: root, data: data}, nil
+	return &Project{File: name, Root: root, data: data, stages: &stageIndex{}, merges: &mergeCache{}}, nil
 }
 
 // Pos returns the file position of a byte offset (-1: unknown, for values created in memory).
@@ -73,7 +76,7 @@ func (p *Project) StageNames() []string {
 
 // HasStage reports whether stages.<name> exists in the file.
 func (p *Project) HasStage(name string) bool {
-	return p.Root.Get("stages").Get(name) != nil
+	return p.stage(name) != nil
 }
 
 // FunctionNames returns api_handler followed by every other function named under top-level or the
@@ -149,27 +152,28 @@ func joinArrow(names []string) string {
 
 // chain returns the stage object followed by its extends ancestors, nearest first. A stage that is not
 // in the file gives an empty chain (Chalice: values come from the top level).
-func (p *Project) chain(stage string) ([]stageLink, error) {
-	stages := p.Root.Get("stages")
-	var out []stageLink
-	seen := map[string]bool{}
+func (p *Project) chain(stage string) ([]stageLink, error) { return p.chainInto(nil, stage) }
+
+// chainInto is chain appending to out, so callers can pass a buffer on their stack.
+func (p *Project) chainInto(out []stageLink, stage string) ([]stageLink, error) {
 	name := stage
 	for {
-		v := stages.Get(name)
+		v := p.stage(name)
 		if v == nil || v.Kind != Object {
 			if name != stage {
 				return out, &MissingParentError{Stage: out[len(out)-1].name, Parent: name}
 			}
 			return out, nil
 		}
-		if seen[name] {
-			names := make([]string, 0, len(out)+1)
-			for _, l := range out {
-				names = append(names, l.name)
+		for _, l := range out {
+			if l.name == name {
+				names := make([]string, 0, len(out)+1)
+				for _, l := range out {
+					names = append(names, l.name)
+				}
+				return out, &ExtendsCycleError{Chain: append(names, name)}
 			}
-			return out, &ExtendsCycleError{Chain: append(names, name)}
 		}
-		seen[name] = true
 		out = append(out, stageLink{name: name, value: v})
 		ext := v.Get("extends")
 		if !ext.Present() || ext.Kind != String {
@@ -177,4 +181,29 @@ func (p *Project) chain(stage string) ([]stageLink, error) {
 		}
 		name = ext.Text
 	}
+}
+
+// stage returns stages.<name> (the last one with duplicates), or nil. Projects made by Parse index
+// the stages once, on first use; the file is read-only afterwards.
+func (p *Project) stage(name string) *Value {
+	if p.stages == nil {
+		return p.Root.Get("stages").Get(name)
+	}
+	p.stages.once.Do(func() {
+		stages := p.Root.Get("stages")
+		if stages == nil || stages.Kind != Object {
+			return
+		}
+		p.stages.byName = make(map[string]*Value, len(stages.Members))
+		for _, m := range stages.Members {
+			p.stages.byName[m.Key] = m.Value
+		}
+	})
+	return p.stages.byName[name]
+}
+
+// stageIndex maps stage names to their objects, built once per Project.
+type stageIndex struct {
+	once   sync.Once
+	byName map[string]*Value
 }

@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"sort"
+	"sync"
 )
 
 // Layer is where an effective value came from.
@@ -119,24 +121,42 @@ func (e *TypeError) Error() string {
 	return fmt.Sprintf("%s: must be %s, not %s", e.Path, e.Want, e.Got)
 }
 
-// layerRef is one object consulted during resolution.
+// layerRef is one object consulted during resolution. The JSON path of a value found in it is built
+// only when the value is used (see path).
 type layerRef struct {
-	obj    *Value
-	layer  Layer
-	prefix string // JSON path prefix ("" for top level)
+	obj   *Value // nil: the layer is empty
+	layer Layer
+	stage string // the stage of stage, extends and their function layers
+	fn    string // the function of function layers
 }
 
-func (l layerRef) source(key string) Source {
-	path := key
-	if l.prefix != "" {
-		path = l.prefix + "." + key
+// path returns the JSON path of key in the layer: key itself at the top level and for flags.
+func (l *layerRef) path(key string) string {
+	switch l.layer {
+	case LayerTopFunction:
+		return "lambda_functions." + l.fn + "." + key
+	case LayerStage, LayerExtends:
+		return "stages." + l.stage + "." + key
+	case LayerStageFunction, LayerExtendsFunction:
+		return "stages." + l.stage + ".lambda_functions." + l.fn + "." + key
 	}
-	off := -1
-	if v := l.obj.Get(key); v != nil {
-		off = v.Offset
-	}
-	return Source{Layer: l.layer, Path: path, Offset: off}
+	return key
 }
+
+// maxInlineLayers sizes the on-stack buffer of lookup orders: enough for extends chains of 6 stages
+// that all configure the function; longer chains spill to the heap.
+const maxInlineLayers = 48
+
+// settingCount is how many Settings a Stage holds: every key but stages and lambda_functions.
+var settingCount = func() int {
+	n := 0
+	for _, k := range Keys {
+		if k.Type != TypeStages && k.Type != TypeFunctions {
+			n++
+		}
+	}
+	return n
+}()
 
 // Resolve computes the effective settings of function fn ("" means api_handler) in stage, following
 // Chalice's lookup orders (chalice-compat.md §2.2) and merges (§2.3), extended with extends chains and
@@ -147,30 +167,85 @@ func (p *Project) Resolve(stage, fn string, o Overrides) (*Stage, error) {
 	if fn == "" {
 		fn = APIHandler
 	}
-	chain, err := p.chain(stage)
+	var chainBuf [8]stageLink
+	chain, err := p.chainInto(chainBuf[:0], stage)
 	if err != nil {
 		return nil, err
 	}
-	var stageLayers, stageFnLayers []layerRef
-	for i, l := range chain {
-		layer, fnLayer := LayerStage, LayerStageFunction
-		if i > 0 {
-			layer, fnLayer = LayerExtends, LayerExtendsFunction
-		}
-		prefix := "stages." + l.name
-		stageLayers = append(stageLayers, layerRef{obj: l.value, layer: layer, prefix: prefix})
-		if f := l.value.Get("lambda_functions").Get(fn); f != nil && f.Kind == Object {
-			stageFnLayers = append(stageFnLayers, layerRef{obj: f, layer: fnLayer, prefix: prefix + ".lambda_functions." + fn})
-		}
+	user := layerRef{layer: LayerOverride}
+	if !o.empty() {
+		user.obj = o.layer()
 	}
-	user := layerRef{obj: o.layer(), layer: LayerOverride}
 	top := layerRef{obj: p.Root, layer: LayerTop}
-	var topFn []layerRef
+	topFn := layerRef{layer: LayerTopFunction, fn: fn}
 	if f := p.Root.Get("lambda_functions").Get(fn); f != nil && f.Kind == Object {
-		topFn = []layerRef{{obj: f, layer: LayerTopFunction, prefix: "lambda_functions." + fn}}
+		topFn.obj = f
 	}
 
-	s := &Stage{AppName: p.AppName(), StageName: stage, Function: fn}
+	// Every lookup order is a window of one buffer: stage layers (nearest first), then stage function
+	// layers (nearest first), then the orders built from them.
+	var orderBuf [maxInlineLayers]layerRef
+	buf := orderBuf[:0]
+	for i, l := range chain {
+		layer := LayerStage
+		if i > 0 {
+			layer = LayerExtends
+		}
+		buf = append(buf, layerRef{obj: l.value, layer: layer, stage: l.name})
+	}
+	nStage := len(buf)
+	for i, l := range chain {
+		if f := l.value.Get("lambda_functions").Get(fn); f != nil && f.Kind == Object {
+			layer := LayerStageFunction
+			if i > 0 {
+				layer = LayerExtendsFunction
+			}
+			buf = append(buf, layerRef{obj: f, layer: layer, stage: l.name, fn: fn})
+		}
+	}
+	stageLayers, stageFnLayers := buf[:nStage:nStage], buf[nStage:len(buf):len(buf)]
+	mark := len(buf)
+	buf = append(buf, user, top)
+	topOrder := buf[mark:]
+	mark = len(buf)
+	buf = append(buf, user)
+	buf = append(buf, stageLayers...)
+	buf = append(buf, top)
+	stageOrder := buf[mark:]
+	mark = len(buf)
+	buf = append(buf, stageFnLayers...)
+	buf = append(buf, user)
+	buf = append(buf, stageLayers...)
+	if topFn.obj != nil {
+		buf = append(buf, topFn)
+	}
+	buf = append(buf, top)
+	fnOrder := buf[mark:]
+	mark = len(buf)
+	buf = append(buf, top)
+	if topFn.obj != nil {
+		buf = append(buf, topFn)
+	}
+	for i := len(stageLayers) - 1; i >= 0; i-- {
+		buf = append(buf, stageLayers[i])
+	}
+	for i := len(stageFnLayers) - 1; i >= 0; i-- {
+		buf = append(buf, stageFnLayers[i])
+	}
+	buf = append(buf, user)
+	mergeOrder := buf[mark:]
+	// The first layers of a merge (top level, top-level function, extends ancestors) are the same for
+	// every stage with the same parent: they are merged once per Project.
+	shared := 1 + max(nStage-1, 0)
+	if topFn.obj != nil {
+		shared++
+	}
+	parent := ""
+	if nStage > 1 {
+		parent = chain[1].name
+	}
+
+	s := &Stage{AppName: p.AppName(), StageName: stage, Function: fn, Settings: make([]Setting, 0, settingCount)}
 	for _, k := range Keys {
 		var order []layerRef
 		switch k.Lookup {
@@ -178,35 +253,24 @@ func (p *Project) Resolve(stage, fn string, o Overrides) (*Stage, error) {
 			if k.Type == TypeStages || k.Type == TypeFunctions {
 				continue
 			}
-			order = []layerRef{user, top}
+			order = topOrder
 		case LookupStage:
-			order = append(append([]layerRef{user}, stageLayers...), top)
+			order = stageOrder
 		case LookupFunction:
-			order = append(append(append(append(stageFnLayers[:len(stageFnLayers):len(stageFnLayers)], user), stageLayers...), topFn...), top)
+			order = fnOrder
 		case LookupStageOnly:
-			if len(stageLayers) > 0 {
-				order = stageLayers[:1]
-			}
+			order = stageLayers[:min(1, len(stageLayers))]
 		case LookupMerge:
-			order = []layerRef{top}
-			order = append(order, topFn...)
-			for i := len(stageLayers) - 1; i >= 0; i-- {
-				order = append(order, stageLayers[i])
-			}
-			for i := len(stageFnLayers) - 1; i >= 0; i-- {
-				order = append(order, stageFnLayers[i])
-			}
-			order = append(order, user)
-			m, err := merge(k.Name, order)
+			m, err := p.merge(k.Name, fn, parent, mergeOrder, shared)
 			if err != nil {
 				return nil, err
 			}
 			s.Settings = append(s.Settings, Setting{Key: k.Name, Value: m.obj, Source: Source{Layer: LayerDefault, Offset: -1}})
 			if k.Name == "environment_variables" {
-				s.EnvironmentVariables = plainMap(m.obj)
+				s.EnvironmentVariables = m.plain
 				s.env = m
 			} else {
-				s.Tags = plainMap(m.obj)
+				s.Tags = m.plain
 			}
 			continue
 		}
@@ -219,11 +283,16 @@ func (p *Project) Resolve(stage, fn string, o Overrides) (*Stage, error) {
 	return s, nil
 }
 
+// empty reports whether no override is given.
+func (o *Overrides) empty() bool {
+	return o.APIGatewayStage == "" && o.AutogenPolicy == nil && o.Profile == "" && len(o.EnvironmentVariables) == 0
+}
+
 // firstFound returns the first present value of k over order, else its default.
 func firstFound(k *Key, order []layerRef) (*Value, Source) {
-	for _, l := range order {
-		if v := l.obj.Get(k.Name); v.Present() {
-			return v, l.source(k.Name)
+	for i := range order {
+		if v := order[i].obj.Get(k.Name); v.Present() {
+			return v, Source{Layer: order[i].layer, Path: order[i].path(k.Name), Offset: v.Offset}
 		}
 	}
 	return defaultValue(k), Source{Layer: LayerDefault, Offset: -1}
@@ -249,48 +318,104 @@ func defaultValue(k *Key) *Value { return defaults[k.Name] }
 // merged is the result of merging one map key over the layers.
 type merged struct {
 	obj   *Value
-	index map[string]int // name -> position in obj.Members and srcs
-	srcs  []Source       // Path is the layer's path to the map; the name is appended on demand
+	plain map[string]string // name -> value, what Stage.EnvironmentVariables and Stage.Tags hold
+	index map[string]int32  // name -> position in obj.Members and from
+	from  []int32           // per member of obj: the position in layers of the layer it came from
+	// layers are the layers that gave members; Path is the layer's path to the map (EnvSource appends
+	// the name) and Offset is left to the member.
+	layers []Source
+}
+
+// source returns where the member at position i came from.
+func (m *merged) source(i int) Source {
+	src := m.layers[m.from[i]]
+	src.Offset = m.obj.Members[i].Value.Offset
+	return src
+}
+
+// mergeKey names the merge of the shared first layers of a map key.
+type mergeKey struct{ key, fn, parent string }
+
+// mergeCache holds the shared merges of a Project, computed on first use.
+type mergeCache struct {
+	mu     sync.Mutex
+	shared map[mergeKey]*merged
 }
 
 // merge applies Chalice's shallow dict.update over the layers in order; non-object layers are
-// skipped as Chalice does. A non-string value makes a TypeError.
-func merge(key string, order []layerRef) (*merged, error) {
-	n := 0
-	for _, l := range order {
-		if obj := l.obj.Get(key); obj != nil && obj.Kind == Object {
+// skipped as Chalice does. A non-string value makes a TypeError. The first shared layers of order
+// depend only on key, fn and the stage's parent: their merge is reused from the Project's cache.
+func (p *Project) merge(key, fn, parent string, order []layerRef, shared int) (*merged, error) {
+	if p.merges == nil {
+		return mergeOver(nil, key, order)
+	}
+	mk := mergeKey{key, fn, parent}
+	p.merges.mu.Lock()
+	base, ok := p.merges.shared[mk]
+	p.merges.mu.Unlock()
+	if !ok {
+		var err error
+		if base, err = mergeOver(nil, key, order[:shared]); err != nil {
+			return nil, err
+		}
+		p.merges.mu.Lock()
+		if p.merges.shared == nil {
+			p.merges.shared = make(map[mergeKey]*merged)
+		}
+		p.merges.shared[mk] = base
+		p.merges.mu.Unlock()
+	}
+	return mergeOver(base, key, order[shared:])
+}
+
+// mergeOver merges the layers of order over a copy of base (nil: nothing).
+func mergeOver(base *merged, key string, order []layerRef) (*merged, error) {
+	n, nLayers := 0, 0
+	for i := range order {
+		if obj := order[i].obj.Get(key); obj != nil && obj.Kind == Object {
 			n += len(obj.Members)
+			nLayers++
 		}
 	}
-	m := &merged{obj: &Value{Kind: Object, Offset: -1, Members: make([]*Member, 0, n)}, index: make(map[string]int, n), srcs: make([]Source, 0, n)}
-	for _, l := range order {
+	m := &merged{}
+	if base != nil {
+		m.obj = &Value{Kind: Object, Offset: -1, Members: make([]*Member, len(base.obj.Members), len(base.obj.Members)+n)}
+		copy(m.obj.Members, base.obj.Members)
+		m.from = append(make([]int32, 0, len(base.from)+n), base.from...)
+		m.layers = append(make([]Source, 0, len(base.layers)+nLayers), base.layers...)
+		m.index = maps.Clone(base.index)
+	} else {
+		m.obj = &Value{Kind: Object, Offset: -1, Members: make([]*Member, 0, n)}
+		m.from = make([]int32, 0, n)
+		m.layers = make([]Source, 0, nLayers)
+		m.index = make(map[string]int32, n)
+	}
+	for i := range order {
+		l := &order[i]
 		obj := l.obj.Get(key)
 		if obj == nil || obj.Kind != Object {
 			continue
 		}
-		src := l.source(key)
+		path := l.path(key)
+		layer := int32(len(m.layers))
+		m.layers = append(m.layers, Source{Layer: l.layer, Path: path})
 		for _, mem := range obj.Members {
 			if mem.Value.Kind != String {
-				return nil, &TypeError{Path: src.Path + "." + mem.Key, Want: "a string", Got: mem.Value.Kind}
+				return nil, &TypeError{Path: path + "." + mem.Key, Want: "a string", Got: mem.Value.Kind}
 			}
-			s := Source{Layer: src.Layer, Path: src.Path, Offset: mem.Value.Offset}
-			if i, ok := m.index[mem.Key]; ok {
-				m.obj.Members[i] = mem
-				m.srcs[i] = s
+			if j, ok := m.index[mem.Key]; ok {
+				m.obj.Members[j] = mem
+				m.from[j] = layer
 			} else {
-				m.index[mem.Key] = len(m.obj.Members)
+				m.index[mem.Key] = int32(len(m.obj.Members))
 				m.obj.Members = append(m.obj.Members, mem)
-				m.srcs = append(m.srcs, s)
+				m.from = append(m.from, layer)
 			}
 		}
 	}
-	return m, nil
-}
-
-func plainMap(obj *Value) map[string]string {
-	out := make(map[string]string, len(obj.Members))
-	for _, m := range obj.Members {
-		out[m.Key] = m.Value.Text
+	m.plain = make(map[string]string, len(m.obj.Members))
+	for _, mem := range m.obj.Members {
+		m.plain[mem.Key] = mem.Value.Text
 	}
-	return out
+	return m, nil
 }

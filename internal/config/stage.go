@@ -102,7 +102,7 @@ func (s *Stage) EnvSource(name string) (src Source, ok bool) {
 	if !ok {
 		return Source{}, false
 	}
-	src = s.env.srcs[i]
+	src = s.env.source(int(i))
 	src.Path += "." + name
 	return src, true
 }

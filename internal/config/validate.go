@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 )
 
@@ -66,12 +65,6 @@ func (ds Diagnostics) filter(s Severity) Diagnostics {
 	return out
 }
 
-var (
-	stageNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	appNameRE   = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	envNameRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
-)
-
 // MaxFunctionName is Lambda's limit on function names.
 const MaxFunctionName = 64
 
@@ -80,10 +73,35 @@ const MaxEnvironmentSize = 4096
 
 // ValidStageName reports whether name is a valid stage (and API Gateway stage) name:
 // ^[A-Za-z0-9_-]{1,128}$.
-func ValidStageName(name string) bool { return stageNameRE.MatchString(name) }
+func ValidStageName(name string) bool { return len(name) <= 128 && ValidAppName(name) }
 
 // ValidAppName reports whether name is a valid app_name: ^[A-Za-z0-9_-]+$.
-func ValidAppName(name string) bool { return appNameRE.MatchString(name) }
+func ValidAppName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !isLetter(c) && !isDigit(c) && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validEnvName reports whether name matches ^[A-Za-z][A-Za-z0-9_]*$.
+func validEnvName(name string) bool {
+	if name == "" || !isLetter(name[0]) {
+		return false
+	}
+	for i := 1; i < len(name); i++ {
+		if c := name[i]; !isLetter(c) && !isDigit(c) && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
 
 // checker accumulates diagnostics.
 type checker struct {
@@ -291,7 +309,7 @@ func (c *checker) value(k *Key, v *Value, path string) {
 			return
 		}
 		for _, m := range v.Members {
-			c.mapEntry(k, m, path+"."+m.Key)
+			c.mapEntry(k, m, path)
 		}
 	case TypeCustomDomain:
 		c.customDomain(v, path)
@@ -324,10 +342,19 @@ func (c *checker) stringRules(k *Key, v *Value, path string) {
 	}
 }
 
-func (c *checker) mapEntry(k *Key, m *Member, path string) {
+// mapEntry checks one member of the map at prefix; its path is built only for a diagnostic.
+func (c *checker) mapEntry(k *Key, m *Member, prefix string) {
+	valid := m.Value.Kind == String
+	if k.Name == "environment_variables" {
+		valid = valid && validEnvName(m.Key) && !ReservedEnv(m.Key) && len(m.Key) != 1
+	}
+	if valid {
+		return
+	}
+	path := prefix + "." + m.Key
 	if k.Name == "environment_variables" {
 		switch {
-		case !envNameRE.MatchString(m.Key):
+		case !validEnvName(m.Key):
 			c.errorf(path, m.KeyOffset, "variable name %q must start with a letter and hold only letters, digits and '_'", m.Key)
 		case ReservedEnv(m.Key):
 			c.errorf(path, m.KeyOffset, "%s is reserved by Lambda and cannot be set; choose another name", m.Key)

@@ -7,7 +7,7 @@ import "strings"
 func (c *checker) stage(name string) {
 	path := "stages." + name
 	stageOffset := -1
-	if v := c.p.Root.Get("stages").Get(name); v != nil {
+	if v := c.p.stage(name); v != nil {
 		stageOffset = v.Offset
 	}
 	for _, fn := range c.p.FunctionNames(name) {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -179,4 +180,29 @@ var stagingExamples = []string{
 	`{"version": "2.0", "app_name": "example", "stages": {"dev": {"api_gateway_stage": "dev", "environment_variables": {"test": "test environment variable"}}}}`,
 	`{"version": "2.0", "app_name": "example", "stages": {"dev": {"api_gateway_stage": "dev", "environment_variables": {"test": "test environment variable"}}, "prod": {"api_gateway_stage": "prod", "environment_variables": {"test": "prod variable"}}}}`,
 	`{"version": "2.0", "app_name": "example", "environment_variables": {"global": "same variable for any stage"}, "stages": {"dev": {"api_gateway_stage": "dev", "environment_variables": {"test": "test environment variable"}}, "prod": {"api_gateway_stage": "prod", "environment_variables": {"test": "prod variable"}}}}`,
+}
+
+// The name rules are hand-written for speed; they must accept exactly what the documented patterns
+// (also in docs/config.schema.json) accept.
+func TestNameRulesMatchTheirPatterns(t *testing.T) {
+	stageRE := regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	appRE := regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	envRE := regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	names := []string{"", "a", "A", "z", "Z", "0", "9", "_", "-", "dev", "prod-1", "my_app", "a b", "a.b", "a/b",
+		"dev\n", "\ndev", "é", "aé", "AWS_REGION", "1x", "x1", "_X", "-x", "x-y", "a\x00", "@", "[", "`", "{", ":",
+		strings.Repeat("s", 128), strings.Repeat("s", 129), strings.Repeat("s", 300)}
+	for c := 0; c < 256; c++ {
+		names = append(names, string(rune(c)), "a"+string([]byte{byte(c)}), string([]byte{byte(c)})+"a")
+	}
+	for _, n := range names {
+		if got, want := ValidStageName(n), stageRE.MatchString(n); got != want {
+			t.Errorf("ValidStageName(%q) = %v, pattern says %v", n, got, want)
+		}
+		if got, want := ValidAppName(n), appRE.MatchString(n); got != want {
+			t.Errorf("ValidAppName(%q) = %v, pattern says %v", n, got, want)
+		}
+		if got, want := validEnvName(n), envRE.MatchString(n); got != want {
+			t.Errorf("validEnvName(%q) = %v, pattern says %v", n, got, want)
+		}
+	}
 }
