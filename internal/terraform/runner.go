@@ -90,6 +90,8 @@ func New(opts Options) (*Runner, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
+	// terraform-exec copies stdout and stderr from two goroutines: one writer must serialise them.
+	progress = &serialWriter{w: progress}
 	r := &Runner{tf: tf, dir: opts.Dir, stderr: &tail{}}
 	tf.SetStdout(progress)
 	tf.SetStderr(io.MultiWriter(progress, r.stderr))
@@ -262,4 +264,16 @@ func (t *tail) reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf.Reset()
+}
+
+// serialWriter makes one writer safe for the concurrent writes of a command's stdout and stderr copiers.
+type serialWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *serialWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
