@@ -99,8 +99,13 @@ func routeSummary(a *build.Artifact) string {
 	if a.CatchAll {
 		return "catch-all (ANY / and ANY /{proxy+}): the function does not list its routes"
 	}
-	parts := make([]string, 0, len(a.Routes))
-	for _, r := range a.Routes {
+	const shown = 5
+	parts := make([]string, 0, shown+1)
+	for i, r := range a.Routes {
+		if i == shown {
+			parts = append(parts, fmt.Sprintf("... %d more", len(a.Routes)-shown))
+			break
+		}
 		parts = append(parts, r.Method+" "+r.Path)
 	}
 	return fmt.Sprintf("%d (%s)", len(a.Routes), strings.Join(parts, ", "))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -38,10 +39,9 @@ func newTarget(o targetOptions) (target.Target, error) {
 			Logger: targetLogger(o.Env),
 		}), nil
 	case "terraform":
-		return nil, withTry(fmt.Errorf("terraform target is not wired yet"), "cws deploy --stage "+o.Stage.StageName+" --target local")
+		return nil, withTry(errors.New("terraform target is not wired yet"), "use the local target: --target local, or deploy_target \"local\" for the stage")
 	}
-	return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", o.Name, strings.Join(targetNames, " or ")),
-		"cws deploy --stage "+o.Stage.StageName+" --target local")
+	return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", o.Name, strings.Join(targetNames, " or ")), "cws deployed   (shows each stage's target)")
 }
 
 // knownTarget reports whether name is a deploy target cws knows.
