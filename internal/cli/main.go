@@ -121,6 +121,11 @@ func newRootCommand(env *Env) *cobra.Command {
 		newStageCommand(env, g),
 		newEnvCommand(env, g),
 		newValidateCommand(env, g),
+		newBuildCommand(env, g),
+		newDeployCommand(env, g),
+		newDeployedCommand(env, g),
+		newURLCommand(env, g),
+		newDeleteCommand(env, g),
 	)
 	return root
 }

@@ -1,15 +1,11 @@
 package cli
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/deployed"
 	"github.com/spf13/cobra"
 )
 
@@ -66,7 +62,7 @@ func runStageList(env *Env, g *globalOptions, o *stageListOptions) error {
 		if err != nil {
 			return err
 		}
-		d, err := readDeployment(dir, name)
+		d, err := readDeployment(dir, p.AppName(), name)
 		if err != nil {
 			return err
 		}
@@ -93,38 +89,20 @@ func runStageList(env *Env, g *globalOptions, o *stageListOptions) error {
 	return writeTable(env.Out, []string{"STAGE", "API GATEWAY STAGE", "TARGET", "VARIABLES", "DEPLOYED"}, rows)
 }
 
-// deployment is what stage commands need from .chalice/deployed/{stage}.json. (Kept small on purpose:
-// internal/deployed owns the record format; switch to it when merged.)
+// deployment is what stage commands show of a stage's record.
 type deployment struct {
 	deployed bool
 	url      string
 }
 
-// readDeployment reads .chalice/deployed/{stage}.json: deployed when its resources list is non-empty,
-// at the rest_api_url of its rest_api resource. A missing file means not deployed.
-func readDeployment(dir, stage string) (deployment, error) {
-	path := filepath.Join(dir, ".chalice", "deployed", stage+".json")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return deployment{}, nil
-	}
+// readDeployment reads the record of stage (a missing one means not deployed): deployed when it lists
+// resources, at its rest_api_url.
+func readDeployment(dir, appName, stage string) (deployment, error) {
+	rec, err := deployed.Load(dir, stage, appName)
 	if err != nil {
-		return deployment{}, fmt.Errorf("read deployed record: %w", err)
+		return deployment{}, err
 	}
-	var rec struct {
-		Resources []struct {
-			ResourceType string `json:"resource_type"`
-			RestAPIURL   string `json:"rest_api_url"`
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return deployment{}, fmt.Errorf("%s: %w", path, err)
-	}
-	d := deployment{deployed: len(rec.Resources) > 0}
-	for _, r := range rec.Resources {
-		if r.ResourceType == "rest_api" {
-			d.url = r.RestAPIURL
-		}
-	}
+	d := deployment{deployed: rec.IsDeployed()}
+	_, d.url, _ = rec.RestAPI()
 	return d, nil
 }

@@ -30,7 +30,7 @@ func runStageRm(cmd *cobra.Command, env *Env, g *globalOptions, o *stageRmOption
 	if err != nil {
 		return err
 	}
-	d, err := readDeployment(dir, name)
+	d, err := readDeployment(dir, "", name) // the app name only renames legacy functions, unused here
 	if err != nil {
 		return err
 	}

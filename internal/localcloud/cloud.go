@@ -215,7 +215,19 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 		sameDeployment(&oldStageCopy, placed) && artifactPresent(Dir(c.project), rel) && recordIs(c.project, req.Stage, recBytes) {
 		result.Unchanged = true
 		result.Record = rec
+		if req.PlanOnly {
+			result.Plan = fmt.Sprintf("Stage %s is up to date on REST API %s: nothing to change.\n", req.Stage, apiID)
+		}
 		fmt.Fprintf(progress, "Stage %s is up to date (REST API %s)\n", req.Stage, apiID)
+		return result, nil
+	}
+	if req.PlanOnly {
+		var old *Stage
+		if oldStage != nil {
+			old = &oldStageCopy
+		}
+		result.Record = rec
+		result.Plan = plan(req.Stage, created, apiID, oldAPIID, old, placed, moved)
 		return result, nil
 	}
 

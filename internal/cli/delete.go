@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/target"
+	"github.com/spf13/cobra"
+)
+
+type deleteOptions struct {
+	json bool
+	wait time.Duration
+}
+
+func newDeleteCommand(env *Env, g *globalOptions) *cobra.Command {
+	o := &deleteOptions{}
+	cmd := &cobra.Command{
+		Use:   "delete",
+		Short: "Delete a deployed stage (and its REST API when no other stage uses it); writes Chalice's empty record",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDelete(cmd.Context(), env, g, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().DurationVar(&o.wait, "wait", defaultLockWait, "how long to wait for another cws deploying or deleting the stage")
+	return cmd
+}
+
+// deleteReport is the JSON of `cws delete`.
+type deleteReport struct {
+	Stage      string `json:"stage"`
+	Target     string `json:"target"`
+	Deleted    bool   `json:"deleted"`
+	LambdaARN  string `json:"lambda_arn,omitempty"`
+	RestAPIID  string `json:"rest_api_id,omitempty"`
+	APIDeleted bool   `json:"api_deleted"`
+	// KeptFor lists the stages still on the REST API when it was kept.
+	KeptFor []string `json:"kept_for"`
+}
+
+// runDelete deletes the stage with the target that deployed it (from the metadata sidecar), else the
+// configured one.
+func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions) error {
+	dir, p, s, err := resolveStage(env, g, config.APIHandler)
+	if err != nil {
+		return err
+	}
+	name := s.DeployTarget
+	meta, err := deployed.LoadMeta(dir, s.StageName)
+	if err != nil {
+		return err
+	}
+	if meta != nil && meta.Target != "" {
+		name = meta.Target
+	}
+	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env})
+	if err != nil {
+		return err
+	}
+	unlock, err := lockStage(ctx, env, dir, s.StageName, "deleting", o.wait)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	desc, err := tgt.Describe(ctx, s.StageName)
+	if err != nil {
+		return err
+	}
+	res, err := tgt.Delete(ctx, &target.DeleteRequest{AppName: p.AppName(), Stage: s.StageName, Progress: env.Err})
+	if err != nil {
+		return deployError(err, s.StageName)
+	}
+	report := deleteReport{Stage: s.StageName, Target: tgt.Name(), Deleted: res.Deleted, RestAPIID: res.RestAPIID,
+		APIDeleted: res.APIDeleted, KeptFor: []string{}}
+	if res.Deleted {
+		report.LambdaARN = desc.FunctionARN
+		if !res.APIDeleted {
+			report.KeptFor = append(report.KeptFor, desc.SharedWith...)
+		}
+	}
+	if o.json {
+		return writeJSON(env.Out, report)
+	}
+	w := env.Out
+	switch {
+	case !res.Deleted:
+		fmt.Fprintf(w, "Stage %s was not deployed; its record is now empty.\n", s.StageName)
+	case res.APIDeleted:
+		fmt.Fprintf(w, "Deleted stage %s: function %s and Rest API %s.\n", s.StageName, report.LambdaARN, res.RestAPIID)
+	default:
+		fmt.Fprintf(w, "Deleted stage %s: function %s.\n", s.StageName, report.LambdaARN)
+		fmt.Fprintf(w, "Kept Rest API %s: still used by stage %s.\n", res.RestAPIID, strings.Join(report.KeptFor, ", "))
+	}
+	return nil
+}

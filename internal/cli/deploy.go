@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coworks-go/coworks/internal/build"
+	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/target"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// defaultLockWait is how long deploy and delete wait for another cws working on the same stage.
+const defaultLockWait = 2 * time.Minute
+
+type deployOptions struct {
+	restAPIID string
+	target    string
+	plan      bool
+	json      bool
+	wait      time.Duration
+}
+
+func newDeployCommand(env *Env, g *globalOptions) *cobra.Command {
+	o := &deployOptions{}
+	cmd := &cobra.Command{
+		Use:   "deploy",
+		Short: "Build and deploy a stage (created when it was never deployed), recording it in .chalice/deployed/{stage}.json",
+		Long: "Deploy validates config.json, builds the function (reusing an unchanged build), and creates or updates\n" +
+			"the stage on its target: the local cloud (default) or AWS through Terraform. --rest-api-id puts the\n" +
+			"stage on the REST API of another deployed stage (name it) or on a REST API id.",
+		Example: "  cws deploy --stage dev\n  cws deploy --stage master --rest-api-id dev",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDeploy(cmd.Context(), env, g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.restAPIID, "rest-api-id", "", "share the REST API of this deployed stage, or of this REST API id (also --rest_api_id)")
+	f.StringVar(&o.target, "target", "", "deploy target, local or terraform (default: the stage's deploy_target)")
+	f.BoolVar(&o.plan, "plan", false, "show what would change and change nothing")
+	f.BoolVar(&o.json, "json", false, "print JSON")
+	f.DurationVar(&o.wait, "wait", defaultLockWait, "how long to wait for another cws deploying or deleting the stage")
+	// CoWorks' own page spells it --rest_api_id.
+	f.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
+	})
+	return cmd
+}
+
+// deployReport is the JSON of `cws deploy`.
+type deployReport struct {
+	Stage          string `json:"stage"`
+	Target         string `json:"target"`
+	Unchanged      bool   `json:"unchanged"`
+	PlanOnly       bool   `json:"plan_only"`
+	Plan           string `json:"plan,omitempty"`
+	RestAPIID      string `json:"rest_api_id"`
+	RestAPIURL     string `json:"rest_api_url"`
+	CreatedAPI     bool   `json:"created_api"`
+	FunctionName   string `json:"function_name"`
+	LambdaARN      string `json:"lambda_arn,omitempty"`
+	SourceCodeHash string `json:"source_code_hash"`
+	PackageReused  bool   `json:"package_reused"`
+}
+
+func runDeploy(ctx context.Context, env *Env, g *globalOptions, o *deployOptions) error {
+	dir, p, s, err := resolveStage(env, g, config.APIHandler)
+	if err != nil {
+		return err
+	}
+	name := o.target
+	if name == "" {
+		name = s.DeployTarget
+	}
+	if !knownTarget(name) {
+		return withTry(fmt.Errorf("unknown deploy target %q: use %s", name, strings.Join(targetNames, " or ")), "cws deploy --stage "+s.StageName+" --target local")
+	}
+	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env})
+	if err != nil {
+		return err
+	}
+	unlock, err := lockStage(ctx, env, dir, s.StageName, "deploying", o.wait)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	// Resolve the shared API before building: a typo should not cost a build.
+	var apiID, apiStage string
+	if o.restAPIID != "" {
+		if apiID, apiStage, err = resolveRestAPI(dir, p, name, o.restAPIID); err != nil {
+			return err
+		}
+	}
+	rec, err := deployed.Load(dir, s.StageName, p.AppName())
+	if err != nil {
+		return withTry(err, "fix or remove "+projectRel(dir, deployed.Path(dir, s.StageName)))
+	}
+	_, existed := rec.LambdaARN(deployed.APIHandlerName)
+
+	a, err := buildStage(ctx, dir, s, env.Err)
+	if err != nil {
+		return err
+	}
+	if a.Cached {
+		fmt.Fprintln(env.Err, "Reusing existing deployment package.")
+	} else {
+		fmt.Fprintln(env.Err, "Creating deployment package.")
+	}
+	fn := s.FunctionName()
+	first := "Updating lambda function: " + fn
+	if !existed {
+		first = "Creating lambda function: " + fn
+	}
+	progress := &heldProgress{w: env.Err, first: first}
+	res, err := tgt.Deploy(ctx, deployRequest(s, a, apiID, apiStage, o.plan, progress))
+	progress.finish(err == nil && (res.Unchanged || o.plan))
+	if err != nil {
+		return deployError(err, s.StageName)
+	}
+	report := deployReport{
+		Stage: s.StageName, Target: tgt.Name(), Unchanged: res.Unchanged, PlanOnly: o.plan, Plan: res.Plan,
+		RestAPIID: res.RestAPIID, RestAPIURL: res.URL, CreatedAPI: res.CreatedAPI, FunctionName: res.FunctionName,
+		SourceCodeHash: a.SHA256, PackageReused: a.Cached,
+	}
+	if res.Record != nil {
+		report.LambdaARN, _ = res.Record.LambdaARN(deployed.APIHandlerName)
+	}
+	if o.json {
+		return writeJSON(env.Out, report)
+	}
+	w := env.Out
+	switch {
+	case o.plan:
+		fmt.Fprint(w, strings.TrimSuffix(res.Plan, "\n")+"\n")
+		return nil
+	case res.Unchanged:
+		fmt.Fprintf(w, "Stage %s is up to date (nothing changed).\n", s.StageName)
+	}
+	fmt.Fprintln(w, "Resources deployed:")
+	if report.LambdaARN != "" {
+		fmt.Fprintf(w, "  - Lambda ARN: %s\n", report.LambdaARN)
+	}
+	if report.RestAPIURL != "" {
+		fmt.Fprintf(w, "  - Rest API URL: %s\n", report.RestAPIURL)
+	}
+	return nil
+}
+
+// deployRequest fills the target's request from the resolved stage and the artifact.
+func deployRequest(s *config.Stage, a *build.Artifact, apiID, apiStage string, plan bool, progress io.Writer) *target.Request {
+	var reserved *int
+	if s.ReservedConcurrency.Set {
+		n := s.ReservedConcurrency.Value
+		reserved = &n
+	}
+	return &target.Request{
+		AppName:         s.AppName,
+		Stage:           s.StageName,
+		APIGatewayStage: s.APIGatewayStage,
+		RestAPIID:       apiID,
+		RestAPIStage:    apiStage,
+		Artifact:        target.Artifact{ZipPath: a.ZipPath, BinaryPath: a.HostBinary, SHA256: a.SHA256, Routes: a.Routes},
+		Settings: target.Settings{
+			Environment:         s.EnvironmentVariables,
+			Timeout:             s.LambdaTimeout,
+			MemorySize:          s.LambdaMemorySize,
+			ReservedConcurrency: reserved,
+			Region:              s.AWSRegion,
+			Architecture:        a.Architecture,
+		},
+		Config:   s,
+		PlanOnly: plan,
+		Progress: progress,
+	}
+}
+
+// deployError adds the next step to the target's typed errors.
+func deployError(err error, stage string) error {
+	switch {
+	case errors.Is(err, target.ErrRestAPINotFound):
+		return withTry(err, "cws deployed   (lists the REST APIs that exist)")
+	case errors.Is(err, target.ErrStageConflict):
+		return withTry(err, "set stages."+stage+".api_gateway_stage in .chalice/config.json, then: cws deploy --stage "+stage)
+	case errors.Is(err, target.ErrDeployedElsewhere):
+		return withTry(err, "cws deployed   (shows the stage's target; deploy or delete it with that --target)")
+	}
+	return err
+}
+
+// lockStage takes the stage's deploy lock, saying on stderr when it has to wait, and gives up after wait.
+func lockStage(ctx context.Context, env *Env, dir, stage, doing string, wait time.Duration) (func(), error) {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	unlock, err := deployed.Lock(ctx, dir, stage, func(holder string) {
+		who := holder
+		if i := strings.Index(who, " since "); i > 0 {
+			who = who[:i]
+		}
+		if who == "" {
+			who = "unknown pid"
+		}
+		fmt.Fprintf(env.Err, "waiting for another cws (%s) %s stage %s...\n", who, doing, stage)
+	})
+	var le *deployed.LockedError
+	if errors.As(err, &le) {
+		return nil, withTry(fmt.Errorf("gave up after %s: %w", wait, err), "wait for it to finish, or retry with a longer --wait")
+	}
+	return unlock, err
+}
+
+// heldProgress passes a target's progress lines on to w, first line held back: an unchanged deploy's lone
+// "up to date" line is dropped (the command prints its own), and a deploy that changes something gets its
+// Chalice-style first line ("Creating lambda function: app-dev") before the target's lines. Safe for
+// concurrent writes.
+type heldProgress struct {
+	w       io.Writer
+	first   string
+	mu      sync.Mutex
+	held    []byte
+	flowing bool
+}
+
+func (h *heldProgress) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.flowing {
+		return h.w.Write(p)
+	}
+	h.held = append(h.held, p...)
+	if strings.Count(string(h.held), "\n") >= 2 {
+		h.flow()
+	}
+	return len(p), nil
+}
+
+func (h *heldProgress) flow() {
+	h.flowing = true
+	fmt.Fprintln(h.w, h.first)
+	h.w.Write(h.held)
+	h.held = nil
+}
+
+// finish ends the deploy: what is held is dropped when nothing changed, printed otherwise.
+func (h *heldProgress) finish(nothingChanged bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.flowing && !nothingChanged {
+		h.flow()
+	}
+}

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/stage"
+	"github.com/spf13/cobra"
+)
+
+type deployedOptions struct {
+	json bool
+}
+
+func newDeployedCommand(env *Env, g *globalOptions) *cobra.Command {
+	o := &deployedOptions{}
+	cmd := &cobra.Command{
+		Use:   "deployed",
+		Short: "List every stage with a deployment record: target, REST API, URL, artifact and deploy time",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDeployed(env, g, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
+}
+
+// deployedStage is one row of `cws deployed`, from the stage's record and its cws metadata.
+type deployedStage struct {
+	Stage    string `json:"stage"`
+	Deployed bool   `json:"deployed"`
+	// Target, ArtifactSHA256 and DeployedAt come from the metadata sidecar; empty when it is missing or
+	// stale (the record was rewritten by another tool since).
+	Target         string     `json:"target"`
+	RestAPIID      string     `json:"rest_api_id"`
+	RestAPIURL     string     `json:"rest_api_url"`
+	LambdaARN      string     `json:"lambda_arn"`
+	ArtifactSHA256 string     `json:"artifact_sha256"`
+	DeployedAt     *time.Time `json:"deployed_at"`
+}
+
+// readDeployedStages reads the record and metadata of every stage that has a record, sorted by stage.
+func readDeployedStages(dir, appName string) ([]deployedStage, error) {
+	names, err := deployed.List(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]deployedStage, 0, len(names))
+	for _, name := range names {
+		rec, err := deployed.Load(dir, name, appName)
+		if err != nil {
+			return nil, withTry(err, "fix or remove "+projectRel(dir, deployed.Path(dir, name)))
+		}
+		d := deployedStage{Stage: name, Deployed: rec.IsDeployed()}
+		d.RestAPIID, d.RestAPIURL, _ = rec.RestAPI()
+		d.LambdaARN, _ = rec.LambdaARN(deployed.APIHandlerName)
+		meta, err := deployed.LoadMeta(dir, name)
+		if err != nil {
+			return nil, err
+		}
+		if meta != nil && d.Deployed && meta.RestAPIID == d.RestAPIID {
+			d.Target, d.ArtifactSHA256 = meta.Target, meta.ArtifactSHA256
+			at := meta.DeployedAt.UTC()
+			d.DeployedAt = &at
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func runDeployed(env *Env, g *globalOptions, o *deployedOptions) error {
+	dir, p, err := loadProject(env, g)
+	if err != nil {
+		return err
+	}
+	stages, err := readDeployedStages(dir, p.AppName())
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return writeJSON(env.Out, stages)
+	}
+	if len(stages) == 0 {
+		fmt.Fprintln(env.Out, "No stage has been deployed; deploy one with: cws deploy --stage dev")
+		return nil
+	}
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	rows := make([][]string, 0, len(stages))
+	for _, s := range stages {
+		if !s.Deployed {
+			rows = append(rows, []string{s.Stage, "-", "-", "(deleted)", "-", "-"})
+			continue
+		}
+		hash, at := "-", "-"
+		if s.ArtifactSHA256 != "" {
+			hash = s.ArtifactSHA256[:min(12, len(s.ArtifactSHA256))]
+		}
+		if s.DeployedAt != nil {
+			at = s.DeployedAt.Format("2006-01-02 15:04:05Z")
+		}
+		rows = append(rows, []string{s.Stage, dash(s.Target), dash(s.RestAPIID), dash(s.RestAPIURL), hash, at})
+	}
+	return writeTable(env.Out, []string{"STAGE", "TARGET", "REST API ID", "URL", "ARTIFACT", "DEPLOYED AT"}, rows)
+}
+
+// resolveRestAPI turns the value of --rest-api-id into a REST API id: the id in the record of the
+// deployed stage of that name (stage names win), else an id some record names. viaStage is the stage
+// when value named one. The shared API must belong to targetName. Anything else is an error listing the
+// deployed stages and their ids.
+func resolveRestAPI(dir string, p *config.Project, targetName, value string) (id, viaStage string, err error) {
+	stages, err := readDeployedStages(dir, p.AppName())
+	if err != nil {
+		return "", "", err
+	}
+	check := func(s deployedStage) error {
+		if s.Target != "" && s.Target != targetName {
+			return withTry(fmt.Errorf("--rest-api-id %s: REST API %s was deployed with target %q, not %q", value, s.RestAPIID, s.Target, targetName),
+				"cws deploy ... --target "+s.Target)
+		}
+		return nil
+	}
+	for _, s := range stages {
+		if s.Stage == value && s.RestAPIID != "" {
+			return s.RestAPIID, s.Stage, check(s)
+		}
+	}
+	for _, s := range stages {
+		if s.RestAPIID == value {
+			return s.RestAPIID, "", check(s)
+		}
+	}
+	var names, ids []string
+	for _, s := range stages {
+		if s.RestAPIID != "" {
+			names = append(names, s.Stage)
+			if !slices.Contains(ids, s.RestAPIID) {
+				ids = append(ids, s.RestAPIID)
+			}
+		}
+	}
+	slices.Sort(ids)
+	msg := fmt.Sprintf("--rest-api-id %q is neither a deployed stage nor a known REST API id", value)
+	if len(names) == 0 {
+		msg += " (nothing is deployed yet)"
+	} else {
+		msg += fmt.Sprintf(" (deployed stages: %s; REST API ids: %s)", strings.Join(names, ", "), strings.Join(ids, ", "))
+	}
+	try := "cws deployed"
+	if stage.Valid(value) && p.HasStage(value) {
+		try = "cws deploy --stage " + value + "   (deploy it first), or see: cws deployed"
+	}
+	return "", "", withTry(fmt.Errorf("%s", msg), try)
+}

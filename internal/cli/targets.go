@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/localcloud"
+	"github.com/coworks-go/coworks/internal/target"
+)
+
+// targetNames are the deploy targets cws knows, as config's deploy_target and --target spell them.
+var targetNames = []string{"local", "terraform"}
+
+// targetOptions is what a deploy target may need to act on one stage of a project.
+type targetOptions struct {
+	// Name is the target's name: "local" or "terraform".
+	Name string
+	// ProjectDir is the project's absolute directory.
+	ProjectDir string
+	// AppName is the config's app_name.
+	AppName string
+	// Stage is the resolved stage (api_handler scope): port of the local cloud, region, Terraform backend...
+	Stage *config.Stage
+	// Env gives the streams (progress, logs) and the clock.
+	Env *Env
+}
+
+// newTarget returns the deploy target named o.Name. An unknown name is an error with the known ones.
+func newTarget(o targetOptions) (target.Target, error) {
+	switch o.Name {
+	case localcloud.TargetName:
+		return localcloud.New(o.ProjectDir, localcloud.Options{
+			Now:    o.Env.Now,
+			Port:   o.Stage.LocalGatewayPort,
+			Logger: targetLogger(o.Env),
+		}), nil
+	case "terraform":
+		return nil, withTry(errors.New("terraform target is not wired yet"), "use the local target: --target local, or deploy_target \"local\" for the stage")
+	}
+	return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", o.Name, strings.Join(targetNames, " or ")), "cws deployed   (shows each stage's target)")
+}
+
+// knownTarget reports whether name is a deploy target cws knows.
+func knownTarget(name string) bool { return slices.Contains(targetNames, name) }
+
+// targetLogger writes the target's logs to stderr: warnings and above, debug with CWS_DEBUG set.
+func targetLogger(env *Env) *slog.Logger {
+	level := slog.LevelWarn
+	if env.Getenv("CWS_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(env.Err, &slog.HandlerOptions{Level: level}))
+}
