@@ -148,8 +148,10 @@ func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Resul
 	}
 	result := &target.Result{FunctionName: cfg.FunctionName()}
 	if req.PlanOnly {
-		result.Plan, err = t.plan(ctx, bin, out, progress)
-		return result, err
+		if result.Plan, err = t.plan(ctx, bin, out, progress); err != nil {
+			return nil, err
+		}
+		return result, nil
 	}
 
 	changed := false
