@@ -121,6 +121,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newStageCommand(env, g),
 		newEnvCommand(env, g),
 		newValidateCommand(env, g),
+		newExportCommand(env, g),
 	)
 	return root
 }
