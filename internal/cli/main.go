@@ -58,8 +58,13 @@ func Run(ctx context.Context, env *Env, args []string) int {
 func reportError(w io.Writer, err error) int {
 	fmt.Fprintf(w, "Error: %s\n", err)
 	var h *hintError
-	if errors.As(err, &h) && h.try != "" {
+	var hinter interface{ Hint() string }
+	switch {
+	case errors.As(err, &h) && h.try != "":
 		fmt.Fprintf(w, "Try: %s\n", h.try)
+	case errors.As(err, &hinter) && hinter.Hint() != "":
+		// Errors of lower packages (terraform's, for one) carry their own next step.
+		fmt.Fprintf(w, "Try: %s\n", hinter.Hint())
 	}
 	var c *exitCodeError
 	if errors.As(err, &c) {
@@ -126,6 +131,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newDeployedCommand(env, g),
 		newURLCommand(env, g),
 		newDeleteCommand(env, g),
+		newExportCommand(env, g),
 	)
 	return root
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/target"
+	"github.com/coworks-go/coworks/internal/terraform"
 )
 
 // targetNames are the deploy targets cws knows, as config's deploy_target and --target spell them.
@@ -39,7 +39,16 @@ func newTarget(o targetOptions) (target.Target, error) {
 			Logger: targetLogger(o.Env),
 		}), nil
 	case "terraform":
-		return nil, withTry(errors.New("terraform target is not wired yet"), "use the local target: --target local, or deploy_target \"local\" for the stage")
+		// Fail before the build when the deploy could not go anywhere.
+		if _, err := terraform.Region(o.Stage, o.Env.Getenv); err != nil {
+			return nil, err
+		}
+		return terraform.NewTarget(terraform.TargetOptions{
+			ProjectDir: o.ProjectDir,
+			Getenv:     o.Env.Getenv,
+			Progress:   o.Env.Err,
+			Now:        o.Env.Now,
+		}), nil
 	}
 	return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", o.Name, strings.Join(targetNames, " or ")), "cws deployed   (shows each stage's target)")
 }

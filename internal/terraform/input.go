@@ -1,0 +1,140 @@
+package terraform
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/coworks-go/coworks"
+	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/tfgen"
+)
+
+// Source is everything the generation input of one stage is made from: the resolved stage, where it is
+// deployed, and the built function.
+type Source struct {
+	// Stage is the resolved stage (config.Project.Resolve). It is not modified.
+	Stage *config.Stage
+	// ProjectDir is the project directory; api_gateway_policy_file is read relative to its .chalice/.
+	ProjectDir string
+	// Region is the AWS region to pin in the provider block; empty leaves it to the AWS environment.
+	Region string
+	// RestAPI names the API the stage attaches to; the zero value makes the stage own its API.
+	RestAPI tfgen.RestAPIRef
+	// ZipPath and SHA256 are the deployment package and its base64 SHA-256.
+	ZipPath, SHA256 string
+	// Routes is the function's route table.
+	Routes []coworks.Route
+	// BinaryMediaTypes are the API's binary media types.
+	BinaryMediaTypes []string
+	// Authorizer is true when the service has an Auth method (a TOKEN authorizer is generated).
+	Authorizer bool
+}
+
+// InputFor maps src to the input of tfgen.Generate: every setting of the resolved stage that Terraform
+// generation honours goes to its tfgen field (memory, timeout, architecture, reserved concurrency,
+// environment, tags, layers, VPC, X-Ray, log retention, IAM role, endpoint type and VPC endpoints, the
+// resource policy file's content, minimum compression size, terraform_backend). It reads the policy file
+// and fails when it is missing or when terraform_backend is not a backend tfgen knows. Settings it cannot
+// honour are listed by Unsupported.
+func InputFor(src Source) (tfgen.Input, error) {
+	s := src.Stage
+	if s == nil {
+		return tfgen.Input{}, fmt.Errorf("terraform input: no resolved stage")
+	}
+	in := tfgen.Input{
+		AppName:         s.AppName,
+		Stage:           s.StageName,
+		APIGatewayStage: s.APIGatewayStage,
+		Region:          src.Region,
+		Function: tfgen.Function{
+			Architecture:        s.LambdaArchitecture,
+			MemorySize:          s.LambdaMemorySize,
+			Timeout:             s.LambdaTimeout,
+			ReservedConcurrency: optional(s.ReservedConcurrency),
+			Environment:         clone(s.EnvironmentVariables),
+			Tags:                clone(s.Tags),
+			Layers:              slices.Clone(s.Layers),
+			SubnetIDs:           slices.Clone(s.SubnetIDs),
+			SecurityGroupIDs:    slices.Clone(s.SecurityGroupIDs),
+			XRay:                s.XRay,
+			LogRetentionInDays:  optional(s.LogRetentionInDays),
+			ManageIAMRole:       s.ManageIAMRole,
+			IAMRoleARN:          s.IAMRoleARN,
+		},
+		API: tfgen.API{
+			EndpointType:           s.APIGatewayEndpointType,
+			VPCEndpointIDs:         slices.Clone(s.APIGatewayEndpointVPCE),
+			MinimumCompressionSize: optional(s.MinimumCompressionSize),
+			BinaryMediaTypes:       slices.Clone(src.BinaryMediaTypes),
+		},
+		Authorizer: src.Authorizer,
+		RestAPI:    src.RestAPI,
+		Routes:     src.Routes,
+		Artifact:   tfgen.Artifact{ZipPath: src.ZipPath, SHA256: src.SHA256},
+	}
+	if in.APIGatewayStage == "" {
+		in.APIGatewayStage = "api"
+	}
+	if s.APIGatewayPolicyFile != "" {
+		path := filepath.Join(src.ProjectDir, ".chalice", filepath.FromSlash(s.APIGatewayPolicyFile))
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return tfgen.Input{}, fmt.Errorf("api_gateway_policy_file %q (relative to .chalice/): %w", s.APIGatewayPolicyFile, err)
+		}
+		if !json.Valid(data) {
+			return tfgen.Input{}, fmt.Errorf("api_gateway_policy_file %s: not valid JSON", path)
+		}
+		in.API.Policy = string(data)
+	}
+	if s.TerraformBackend != nil {
+		raw, err := json.Marshal(s.TerraformBackend)
+		if err != nil {
+			return tfgen.Input{}, fmt.Errorf("terraform_backend: %w", err)
+		}
+		if in.Backend, err = tfgen.ParseBackend(raw); err != nil {
+			return tfgen.Input{}, err
+		}
+	}
+	return in, nil
+}
+
+// Unsupported lists, one sentence each, the settings of s that Terraform generation does not honour, so the
+// commands can say so instead of silently dropping them.
+func Unsupported(s *config.Stage) []string {
+	var notes []string
+	if s.APIGatewayCustomDomain != nil {
+		notes = append(notes, "api_gateway_custom_domain is not generated: add the aws_api_gateway_domain_name and base path mapping to the API root yourself")
+	}
+	if s.WebsocketAPICustomDomain != nil {
+		notes = append(notes, "websocket_api_custom_domain is ignored: cws deploys REST APIs only")
+	}
+	if s.ManageIAMRole && !s.AutogenPolicy {
+		notes = append(notes, fmt.Sprintf("autogen_policy false: the policy in %s is not attached; the generated role has the basic execution rights only", s.IAMPolicyFile))
+	}
+	if s.AutomaticLayer {
+		notes = append(notes, "automatic_layer is ignored: a Go function is one static binary")
+	}
+	return notes
+}
+
+func optional(o config.Optional) *int {
+	if !o.Set {
+		return nil
+	}
+	n := o.Value
+	return &n
+}
+
+func clone(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,189 @@
+package terraform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/target"
+	"github.com/coworks-go/coworks/internal/tfgen"
+)
+
+// Delete destroys the stage root of req.Stage, then the API root the stage owns, if any. A stage owning an
+// API that other stages still use is refused with an *APIInUseError before anything is destroyed. When
+// everything is destroyed it writes Chalice's empty record and removes the sidecar; when a destroy fails the
+// record still lists what exists (the function when the stage root could not be destroyed, the API when
+// only the API root could not). A stage with no roots is not an error: it just gets the empty record.
+func (t *Target) Delete(ctx context.Context, req *target.DeleteRequest) (*target.DeleteResult, error) {
+	progress := t.progress(req.Progress)
+	rec, err := t.loadOwned(req.Stage, req.AppName)
+	if err != nil {
+		return nil, err
+	}
+	dir := RootsDir(t.opts.ProjectDir)
+	stageRoot, apiRoot := tfgen.StageRootDir(req.Stage), tfgen.APIRootDir(req.Stage)
+	hasStage, hasAPI := isDir(filepath.Join(dir, stageRoot)), isDir(filepath.Join(dir, apiRoot))
+	res := &target.DeleteResult{Deleted: rec.IsDeployed() || hasStage}
+	res.RestAPIID, _, _ = rec.RestAPI()
+	if hasAPI && res.RestAPIID != "" {
+		users, err := t.stagesOn(res.RestAPIID, req.Stage)
+		if err != nil {
+			return nil, err
+		}
+		if len(users) > 0 {
+			e := &APIInUseError{Stage: req.Stage, RestAPIID: res.RestAPIID}
+			for _, u := range users {
+				e.Stages = append(e.Stages, u.name)
+			}
+			return nil, e
+		}
+	}
+	if hasStage || hasAPI {
+		bin, err := FindBinary(t.opts.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		if hasStage {
+			if err := t.destroy(ctx, bin, stageRoot, progress); err != nil {
+				return nil, err
+			}
+			if hasAPI && rec.IsDeployed() { // the function is gone, the API is not yet
+				rest := deployed.Empty()
+				rest.Extra = rec.Extra
+				if r := rec.Resource(deployed.RestAPIName); r != nil {
+					rest.Put(*r)
+				}
+				if err := deployed.Save(t.opts.ProjectDir, req.Stage, rest); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if hasAPI {
+			if err := t.destroy(ctx, bin, apiRoot, progress); err != nil {
+				return nil, err
+			}
+			res.APIDeleted = true
+		}
+	}
+	empty := deployed.Empty()
+	empty.Extra = rec.Extra
+	if err := deployed.Save(t.opts.ProjectDir, req.Stage, empty); err != nil {
+		return nil, err
+	}
+	if err := deployed.RemoveMeta(t.opts.ProjectDir, req.Stage); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// destroy runs init and destroy in root.
+func (t *Target) destroy(ctx context.Context, bin, root string, progress io.Writer) error {
+	r, err := t.runner(bin, root, progress)
+	if err != nil {
+		return err
+	}
+	if err := initRoot(ctx, r, root, progress); err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "Destroying %s...\n", relRoot(root))
+	return r.Destroy(ctx)
+}
+
+// Describe reports what the stage's record and sidecar say is deployed with this target. A stage whose
+// sidecar names another target is reported as not deployed here; a record without sidecar (written by
+// Chalice) is reported as it is.
+func (t *Target) Describe(ctx context.Context, stage string) (*target.Description, error) {
+	rec, err := deployed.Load(t.opts.ProjectDir, stage, "")
+	if err != nil {
+		return nil, err
+	}
+	meta, err := deployed.LoadMeta(t.opts.ProjectDir, stage)
+	if err != nil {
+		return nil, err
+	}
+	d := &target.Description{Stage: stage}
+	if !rec.IsDeployed() || (meta != nil && meta.Target != "" && meta.Target != TargetName) {
+		return d, nil
+	}
+	d.Deployed = true
+	d.RestAPIID, d.URL, _ = rec.RestAPI()
+	d.APIGatewayStage = urlStage(d.URL)
+	d.FunctionARN, _ = rec.LambdaARN(deployed.APIHandlerName)
+	if _, name, ok := strings.Cut(d.FunctionARN, ":function:"); ok {
+		d.FunctionName = name
+	}
+	if meta != nil {
+		d.ArtifactSHA256, d.DeployedAt = meta.ArtifactSHA256, meta.DeployedAt
+	}
+	if d.RestAPIID != "" {
+		users, err := t.stagesOn(d.RestAPIID, stage)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			d.SharedWith = append(d.SharedWith, u.name)
+		}
+	}
+	return d, nil
+}
+
+// apiUser is a stage deployed with this target on some REST API.
+type apiUser struct {
+	name, apigwStage string
+}
+
+// stagesOn returns, sorted by name, the stages other than except whose records put them on REST API apiID
+// and whose sidecar says this target deployed them.
+func (t *Target) stagesOn(apiID, except string) ([]apiUser, error) {
+	stages, err := deployed.List(t.opts.ProjectDir)
+	if err != nil {
+		return nil, err
+	}
+	var users []apiUser
+	for _, s := range stages {
+		if s == except {
+			continue
+		}
+		meta, err := deployed.LoadMeta(t.opts.ProjectDir, s)
+		if err != nil {
+			return nil, err
+		}
+		if meta == nil || meta.Target != TargetName {
+			continue
+		}
+		rec, err := deployed.Load(t.opts.ProjectDir, s, "")
+		if err != nil {
+			return nil, err
+		}
+		if id, url, ok := rec.RestAPI(); ok && id == apiID {
+			users = append(users, apiUser{name: s, apigwStage: urlStage(url)})
+		}
+	}
+	slices.SortFunc(users, func(a, b apiUser) int { return strings.Compare(a.name, b.name) })
+	return users, nil
+}
+
+// urlStage returns the API Gateway stage of a stage URL, its first path segment.
+func urlStage(url string) string {
+	_, path, ok := strings.Cut(strings.TrimPrefix(url, "https://"), "/")
+	if !ok {
+		return ""
+	}
+	first, _, _ := strings.Cut(path, "/")
+	return first
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	return err == nil && fi.IsDir()
+}
