@@ -136,3 +136,20 @@ func TestAccessAllows(t *testing.T) {
 		}
 	}
 }
+
+func TestRoutesSayWhetherAuthGuardsThem(t *testing.T) {
+	for _, r := range New("guarded", &guarded{seen: new(AuthRequest)}).Routes() {
+		if !r.Authorized {
+			t.Errorf("%s %s: Authorized = false for a service with Auth", r.Method, r.Path)
+		}
+	}
+	for _, r := range New("open", openService{}).Routes() {
+		if r.Authorized {
+			t.Errorf("%s %s: Authorized = true for a service without Auth", r.Method, r.Path)
+		}
+	}
+}
+
+type openService struct{}
+
+func (openService) Get() string { return "open" }

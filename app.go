@@ -148,7 +148,13 @@ func (a *App) register(v reflect.Value, prefix, qualifier string) {
 }
 
 // Routes returns the route table, sorted by method then path.
-func (a *App) Routes() []Route { return slices.Clone(a.routes) }
+func (a *App) Routes() []Route {
+	routes := slices.Clone(a.routes)
+	for i := range routes {
+		routes[i].Authorized = a.auth != nil
+	}
+	return routes
+}
 
 // maxInlineParams is how many path parameters are collected without allocating.
 const maxInlineParams = 8

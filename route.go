@@ -11,6 +11,9 @@ type Route struct {
 	Handler string `json:"handler,omitempty"`
 	// Signature is the Go signature of the handler, for people ("func(index int) (any, error)").
 	Signature string `json:"signature,omitempty"`
+	// Authorized is true when the service's Auth method guards the route: API Gateway then calls the
+	// function as a TOKEN authorizer before the route (see Authorizer).
+	Authorized bool `json:"authorized,omitempty"`
 }
 
 // RouteTable is implemented by handlers that know their routes, App among them. A handler that does not

@@ -29,7 +29,8 @@ type Source struct {
 	Routes []coworks.Route
 	// BinaryMediaTypes are the API's binary media types.
 	BinaryMediaTypes []string
-	// Authorizer is true when the service has an Auth method (a TOKEN authorizer is generated).
+	// Authorizer forces a TOKEN authorizer; without it one is generated when a route is Authorized (the
+	// service has an Auth method).
 	Authorizer bool
 }
 
@@ -70,7 +71,7 @@ func InputFor(src Source) (tfgen.Input, error) {
 			MinimumCompressionSize: optional(s.MinimumCompressionSize),
 			BinaryMediaTypes:       slices.Clone(src.BinaryMediaTypes),
 		},
-		Authorizer: src.Authorizer,
+		Authorizer: src.Authorizer || anyAuthorized(src.Routes),
 		RestAPI:    src.RestAPI,
 		Routes:     src.Routes,
 		Artifact:   tfgen.Artifact{ZipPath: src.ZipPath, SHA256: src.SHA256},
@@ -137,4 +138,14 @@ func clone(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// anyAuthorized reports whether a route of the table is guarded by the service's Auth method.
+func anyAuthorized(routes []coworks.Route) bool {
+	for _, r := range routes {
+		if r.Authorized {
+			return true
+		}
+	}
+	return false
 }

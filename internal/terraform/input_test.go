@@ -200,3 +200,22 @@ func TestUnsupportedSettingsAreNamed(t *testing.T) {
 		t.Errorf("a plain stage has notes: %v", n)
 	}
 }
+
+func TestInputForGeneratesAnAuthorizerWhenRoutesAreAuthorized(t *testing.T) {
+	routes := []coworks.Route{{Method: "GET", Path: "/"}, {Method: "GET", Path: "/value/{_0}"}}
+	in, err := InputFor(Source{Stage: resolved(t, everyKey, "dev"), ProjectDir: t.TempDir(), Routes: routes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Authorizer {
+		t.Error("Authorizer = true for routes no Auth method guards")
+	}
+	routes[1].Authorized = true
+	in, err = InputFor(Source{Stage: resolved(t, everyKey, "dev"), ProjectDir: t.TempDir(), Routes: routes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !in.Authorizer {
+		t.Error("Authorizer = false although the service's Auth guards a route")
+	}
+}
