@@ -121,6 +121,8 @@ func newRootCommand(env *Env) *cobra.Command {
 		newStageCommand(env, g),
 		newEnvCommand(env, g),
 		newValidateCommand(env, g),
+		newRunCommand(env, g),
+		newGatewayCommand(env, g),
 	)
 	return root
 }

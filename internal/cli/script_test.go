@@ -2,11 +2,17 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -51,6 +57,10 @@ func TestScripts(t *testing.T) {
 			e.Setenv("BIGVALUE", strings.Repeat("v", 4096)) // with its name, 3 bytes over Lambda's 4 KB
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"http":     cmdHTTP,
+			"freeport": cmdFreePort,
+		},
 		Condition: func(cond string) (bool, error) {
 			if cond != "framework" {
 				return false, nil
@@ -64,4 +74,46 @@ func TestScripts(t *testing.T) {
 			return false, nil
 		},
 	})
+}
+
+// cmdHTTP is `http METHOD URL [BODY]`: it sends one request, retrying connection failures for up to 2 minutes
+// (a server started in the background may still be building), and prints the status line then the body.
+// With `!` it expects a status of 400 or more.
+func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: http METHOD URL [BODY]")
+	}
+	var resp *http.Response
+	for end := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		var body io.Reader
+		if len(args) == 3 {
+			body = strings.NewReader(args[2])
+		}
+		req, err := http.NewRequest(args[0], args[1], body)
+		ts.Check(err)
+		if resp, err = http.DefaultClient.Do(req); err == nil {
+			break
+		}
+		if time.Now().After(end) {
+			ts.Fatalf("%s %s: %v", args[0], args[1], err)
+		}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, data)
+	if failed := resp.StatusCode >= 400; failed != neg {
+		ts.Fatalf("%s %s: unexpected status %d", args[0], args[1], resp.StatusCode)
+	}
+}
+
+// cmdFreePort is `freeport NAME`: it sets $NAME to a TCP port free on 127.0.0.1.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport NAME")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	ln.Close()
 }

@@ -68,7 +68,8 @@ type Stage struct {
 	DeploymentID string
 	// Routes are the API's resources and methods for this stage's deployment.
 	Routes []apigw.Route
-	// Function is the stage's function; LogWriter defaults to Options.FunctionLog, Stage to Name.
+	// Function is the stage's function; LogWriter defaults to Options.FunctionLog, Stage to Name. A negative
+	// ReservedConcurrency stands for a reserved concurrency of 0: every invocation is throttled, as in Lambda.
 	Function runtimeapi.FunctionConfig
 	// Authorizer says whether methods have a TOKEN authorizer (answered by Function).
 	Authorizer AuthorizerMode

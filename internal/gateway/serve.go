@@ -100,6 +100,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.finish(w, r, x, se, ids, start, apigw.GatewayError(apigw.ErrRequestTooLong, ids), "")
 		return
 	}
+	if se.fn.cfg.ReservedConcurrency < 0 {
+		g.finish(w, r, x, se, ids, start, apigw.FailureResponse(apigw.FailureThrottled, ids), "reserved concurrency is 0")
+		return
+	}
 	res, err := se.fn.pool.Invoke(ctx, x.event, runtimeapi.InvokeOptions{RequestID: ids.RequestID, TraceID: ids.TraceID})
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
