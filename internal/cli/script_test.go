@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,7 +23,12 @@ import (
 // cli.Main in a real separate process.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"cws": func() { os.Exit(Main(context.Background(), os.Args[1:], SystemStreams())) },
+		"cws": func() { // as cmd/cws: SIGINT and SIGTERM cancel the context (graceful shutdown of cws run)
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := Main(ctx, os.Args[1:], SystemStreams())
+			stop()
+			os.Exit(code)
+		},
 	})
 }
 
@@ -60,6 +67,11 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"http":     cmdHTTP,
 			"freeport": cmdFreePort,
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) { // sleep DURATION
+				d, err := time.ParseDuration(strings.Join(args, ""))
+				ts.Check(err)
+				time.Sleep(d)
+			},
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond != "framework" {
@@ -76,14 +88,20 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// cmdHTTP is `http METHOD URL [BODY]`: it sends one request, retrying connection failures for up to 2 minutes
-// (a server started in the background may still be building), and prints the status line then the body.
-// With `!` it expects a status of 400 or more.
+// cmdHTTP is `http [-want TEXT] METHOD URL [BODY]`: it sends one request, retrying for up to 2 minutes while
+// the connection fails (a server started in the background may still be building) or, with -want, until the
+// body contains TEXT (a rebuild may still be running), and prints the status line then the body. With `!`
+// it expects a status of 400 or more.
 func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	want := ""
+	if len(args) > 2 && args[0] == "-want" {
+		want, args = args[1], args[2:]
+	}
 	if len(args) < 2 || len(args) > 3 {
-		ts.Fatalf("usage: http METHOD URL [BODY]")
+		ts.Fatalf("usage: http [-want TEXT] METHOD URL [BODY]")
 	}
 	var resp *http.Response
+	var data []byte
 	for end := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
 		var body io.Reader
 		if len(args) == 3 {
@@ -92,15 +110,16 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 		req, err := http.NewRequest(args[0], args[1], body)
 		ts.Check(err)
 		if resp, err = http.DefaultClient.Do(req); err == nil {
-			break
+			data, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err == nil && strings.Contains(string(data), want) {
+				break
+			}
 		}
 		if time.Now().After(end) {
-			ts.Fatalf("%s %s: %v", args[0], args[1], err)
+			ts.Fatalf("%s %s: %v; last body %q, want %q in it", args[0], args[1], err, data, want)
 		}
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	ts.Check(err)
 	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, data)
 	if failed := resp.StatusCode >= 400; failed != neg {
 		ts.Fatalf("%s %s: unexpected status %d", args[0], args[1], resp.StatusCode)
