@@ -145,4 +145,3 @@ func failureOf(err error) (f apigw.Failure, ok bool) {
 		return apigw.FailureFunctionNotFound, true
 	}
 }
-

@@ -243,4 +243,3 @@ func TestDetectFindsNoAuthorizerWithoutAuth(t *testing.T) {
 		t.Errorf("authorizer %v after %d invocations, want none after 3 (one probe)", fn.auth.Load(), fn.pool.Stats().Invocations)
 	}
 }
-
