@@ -197,7 +197,7 @@ func (g *Gateway) retire(fn *function) {
 
 // Close stops serving: every function is closed (SIGTERM, then SIGKILL after runtimeapi.ShutdownGrace)
 // and Close waits for their processes to exit or ctx to end. In-flight requests get 502s; later requests
-// get 500 as for a function that does not exist. Calling Close again waits again.
+// get 403 Forbidden, as for a stage that does not exist. Calling Close again waits again.
 func (g *Gateway) Close(ctx context.Context) error {
 	g.mu.Lock()
 	g.closed = true
