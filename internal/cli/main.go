@@ -132,6 +132,8 @@ func newRootCommand(env *Env) *cobra.Command {
 		newURLCommand(env, g),
 		newDeleteCommand(env, g),
 		newExportCommand(env, g),
+		newRunCommand(env, g),
+		newGatewayCommand(env, g),
 	)
 	return root
 }

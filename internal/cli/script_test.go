@@ -2,11 +2,19 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -15,7 +23,12 @@ import (
 // cli.Main in a real separate process.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"cws": func() { os.Exit(Main(context.Background(), os.Args[1:], SystemStreams())) },
+		"cws": func() { // as cmd/cws: SIGINT and SIGTERM cancel the context (graceful shutdown of cws run)
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := Main(ctx, os.Args[1:], SystemStreams())
+			stop()
+			os.Exit(code)
+		},
 	})
 }
 
@@ -51,6 +64,15 @@ func TestScripts(t *testing.T) {
 			e.Setenv("BIGVALUE", strings.Repeat("v", 4096)) // with its name, 3 bytes over Lambda's 4 KB
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"http":     cmdHTTP,
+			"freeport": cmdFreePort,
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) { // sleep DURATION
+				d, err := time.ParseDuration(strings.Join(args, ""))
+				ts.Check(err)
+				time.Sleep(d)
+			},
+		},
 		Condition: func(cond string) (bool, error) {
 			if cond != "framework" {
 				return false, nil
@@ -64,4 +86,53 @@ func TestScripts(t *testing.T) {
 			return false, nil
 		},
 	})
+}
+
+// cmdHTTP is `http [-want TEXT] METHOD URL [BODY]`: it sends one request, retrying for up to 2 minutes while
+// the connection fails (a server started in the background may still be building) or, with -want, until the
+// body contains TEXT (a rebuild may still be running), and prints the status line then the body. With `!`
+// it expects a status of 400 or more.
+func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	want := ""
+	if len(args) > 2 && args[0] == "-want" {
+		want, args = args[1], args[2:]
+	}
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: http [-want TEXT] METHOD URL [BODY]")
+	}
+	var resp *http.Response
+	var data []byte
+	for end := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		var body io.Reader
+		if len(args) == 3 {
+			body = strings.NewReader(args[2])
+		}
+		req, err := http.NewRequest(args[0], args[1], body)
+		ts.Check(err)
+		if resp, err = http.DefaultClient.Do(req); err == nil {
+			data, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err == nil && strings.Contains(string(data), want) {
+				break
+			}
+		}
+		if time.Now().After(end) {
+			ts.Fatalf("%s %s: %v; last body %q, want %q in it", args[0], args[1], err, data, want)
+		}
+	}
+	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, data)
+	if failed := resp.StatusCode >= 400; failed != neg {
+		ts.Fatalf("%s %s: unexpected status %d", args[0], args[1], resp.StatusCode)
+	}
+}
+
+// cmdFreePort is `freeport NAME`: it sets $NAME to a TCP port free on 127.0.0.1.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport NAME")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	ln.Close()
 }

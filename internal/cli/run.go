@@ -1,0 +1,270 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coworks-go/coworks"
+	"github.com/coworks-go/coworks/internal/apigw"
+	"github.com/coworks-go/coworks/internal/build"
+	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/gateway"
+	"github.com/coworks-go/coworks/internal/runtimeapi"
+	"github.com/fsnotify/fsnotify"
+	"github.com/spf13/cobra"
+)
+
+// serveOptions are the flags of the commands that serve HTTP (cws run, cws gateway).
+type serveOptions struct {
+	host     string
+	port     int
+	noReload bool
+}
+
+func newRunCommand(env *Env, g *globalOptions) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Build the stage for this machine and serve it locally, rebuilding on source changes",
+		Long: "cws run builds the project, then serves one stage through the local API Gateway emulation, both at the\n" +
+			"root (like `chalice local`) and under /{api_gateway_stage}/ (like the deployed API). Go sources,\n" +
+			"go.mod, go.sum and .chalice/config.json are watched: a change rebuilds and swaps the function; a build\n" +
+			"error is shown and the previous build keeps serving.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd.Context(), env, g, o) },
+	}
+	cmd.Flags().StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
+	cmd.Flags().IntVar(&o.port, "port", 8000, "port to listen on (0 picks a free one)")
+	cmd.Flags().BoolVar(&o.noReload, "no-reload", false, "do not watch the sources")
+	return cmd
+}
+
+// runSession is one cws run: the project, the stage, and the gateway serving it.
+type runSession struct {
+	env *Env
+	g   *globalOptions
+	dir string
+	gw  *gateway.Gateway
+}
+
+func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions) error {
+	rs := &runSession{env: env, g: g}
+	apis, s, err := rs.load(ctx)
+	if err != nil {
+		return err
+	}
+	gw, err := gateway.New(apis, gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
+	if err != nil {
+		return err
+	}
+	rs.gw = gw
+	defer closeGateway(gw, env.Err)
+	ln, err := listen(o.host, o.port)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(env.Out, "Serving stage %s of %s on %s/ (also %s/%s/)\n", s.StageName, s.AppName, base, base, s.APIGatewayStage)
+	if !o.noReload {
+		go rs.watch(ctx)
+	}
+	return serveUntilDone(ctx, ln, gw)
+}
+
+// load resolves the stage and builds it for this machine, returning what the gateway serves.
+func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, error) {
+	dir, _, s, err := resolveStage(rs.env, rs.g, "api_handler")
+	if err != nil {
+		return nil, nil, err
+	}
+	rs.dir = dir
+	art, err := build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, Progress: rs.env.Err})
+	if err != nil {
+		return nil, nil, withTry(fmt.Errorf("build: %w", err), "fix the error above, then run cws run again")
+	}
+	sum := sha256.Sum256([]byte(s.AppName + "/" + s.StageName))
+	st := gateway.Stage{
+		Name:         s.APIGatewayStage,
+		Variables:    map[string]string{"cws_stage": s.StageName},
+		DeploymentID: deploymentID(art.Key),
+		Routes:       apigwRoutes(art.Routes),
+		Function: runtimeapi.FunctionConfig{
+			Name:       s.FunctionName(),
+			Stage:      s.StageName,
+			Executable: art.HostBinary,
+			Env:        s.EnvironmentVariables,
+			MemoryMB:   s.LambdaMemorySize,
+			Timeout:    time.Duration(s.LambdaTimeout) * time.Second,
+			Region:     s.AWSRegion,
+		},
+		Authorizer: gateway.AuthorizerDetect,
+	}
+	if s.ReservedConcurrency.Set {
+		st.Function.ReservedConcurrency = s.ReservedConcurrency.Value
+		if s.ReservedConcurrency.Value == 0 {
+			st.Function.ReservedConcurrency = -1 // 0 blocks every invocation, as in Lambda
+		}
+	}
+	api := gateway.API{ID: hex.EncodeToString(sum[:5]), Stages: []gateway.Stage{st}, RootStage: st.Name}
+	return []gateway.API{api}, s, nil
+}
+
+// apigwRoutes turns a function's route table into API Gateway resources.
+func apigwRoutes(routes []coworks.Route) []apigw.Route {
+	out := make([]apigw.Route, len(routes))
+	for i, r := range routes {
+		out[i] = apigw.Route{Method: r.Method, Path: r.Path}
+	}
+	return out
+}
+
+// deploymentID derives a stable 10-character deployment id from a build's identity.
+func deploymentID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:5])
+}
+
+// watch rebuilds and swaps the function when the sources or the config change, until ctx ends.
+func (rs *runSession) watch(ctx context.Context) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		fmt.Fprintf(rs.env.Err, "Error: cannot watch the sources: %v (restart cws run after changes)\n", err)
+		return
+	}
+	defer w.Close()
+	addTree(w, rs.dir)
+	var timer <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-w.Events:
+			if !ok {
+				return
+			}
+			if ev.Has(fsnotify.Create) {
+				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() && !skipDir(rs.dir, ev.Name) {
+					addTree(w, ev.Name)
+				}
+			}
+			if watched(rs.dir, ev.Name) {
+				timer = time.After(100 * time.Millisecond) // debounce: editors write several times
+			}
+		case err, ok := <-w.Errors:
+			if !ok {
+				return
+			}
+			fmt.Fprintf(rs.env.Err, "watching the sources: %v\n", err)
+		case <-timer:
+			timer = nil
+			rs.reload(ctx)
+		}
+	}
+}
+
+// reload rebuilds and swaps; on failure the previous build keeps serving.
+func (rs *runSession) reload(ctx context.Context) {
+	fmt.Fprintln(rs.env.Err, "Change detected: rebuilding")
+	apis, s, err := rs.load(ctx)
+	if err == nil {
+		err = rs.gw.Update(apis)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		reportError(rs.env.Err, err)
+		fmt.Fprintln(rs.env.Err, "The previous build keeps serving.")
+		return
+	}
+	fmt.Fprintf(rs.env.Out, "Reloaded stage %s of %s\n", s.StageName, s.AppName)
+}
+
+// addTree watches dir and its subdirectories, except those skipDir excludes.
+func addTree(w *fsnotify.Watcher, dir string) {
+	root := dir
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		if path != root && skipDir(root, path) {
+			return filepath.SkipDir
+		}
+		w.Add(path)
+		return nil
+	})
+}
+
+// skipDir excludes hidden directories (but .chalice itself), vendor, node_modules and testdata.
+func skipDir(project, path string) bool {
+	rel, err := filepath.Rel(project, path)
+	if err != nil {
+		return true
+	}
+	if rel == ".chalice" {
+		return false
+	}
+	base := filepath.Base(path)
+	return strings.HasPrefix(base, ".") || base == "vendor" || base == "node_modules" || base == "testdata" ||
+		strings.HasPrefix(filepath.ToSlash(rel), ".chalice/")
+}
+
+// watched reports whether a change to path calls for a rebuild: Go sources, go.mod, go.sum, the config.
+func watched(project, path string) bool {
+	rel, err := filepath.Rel(project, path)
+	if err != nil {
+		return false
+	}
+	rel = filepath.ToSlash(rel)
+	base := filepath.Base(path)
+	return rel == ".chalice/config.json" || base == "go.mod" || base == "go.sum" ||
+		(strings.HasSuffix(base, ".go") && !strings.HasPrefix(base, ".") && !strings.HasPrefix(rel, ".chalice/"))
+}
+
+// listen opens the TCP listener; a taken port gets a hint.
+func listen(host string, port int) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return nil, withTry(fmt.Errorf("cannot listen on %s:%d: %w", host, port, err), "pass --port with a free port, or --port 0 to pick one")
+	}
+	return ln, nil
+}
+
+// serveUntilDone serves h on ln until ctx ends, then shuts the server down gracefully.
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// closeGateway stops every function process.
+func closeGateway(gw *gateway.Gateway, errw io.Writer) {
+	ctx, cancel := context.WithTimeout(context.Background(), runtimeapi.ShutdownGrace+3*time.Second)
+	defer cancel()
+	if err := gw.Close(ctx); err != nil {
+		fmt.Fprintf(errw, "stopping functions: %v\n", err)
+	}
+}
