@@ -132,29 +132,16 @@ func localAPIs(dir string, st *localcloud.State) []gateway.API {
 		ga := gateway.API{ID: api.ID, BinaryMediaTypes: slices.Clone(api.BinaryMediaTypes)}
 		for i := range api.Stages {
 			s := &api.Stages[i]
-			gs := gateway.Stage{
-				Name:         s.Name,
-				Variables:    map[string]string{"cws_stage": s.ChaliceStage},
-				DeploymentID: deploymentID(s.ArtifactSHA256),
-				Routes:       apigwRoutes(s.Routes),
-				Function: runtimeapi.FunctionConfig{
-					Name:       s.FunctionName,
-					Stage:      s.ChaliceStage,
-					Executable: s.BinaryPath(dir),
-					Env:        s.Settings.Environment,
-					MemoryMB:   s.Settings.MemorySize,
-					Timeout:    time.Duration(s.Settings.Timeout) * time.Second,
-					Region:     s.Settings.Region,
-					AccountID:  localcloud.Account,
-				},
-				Authorizer: gateway.AuthorizerDetect,
-			}
-			if rc := s.Settings.ReservedConcurrency; rc != nil {
-				gs.Function.ReservedConcurrency = *rc
-				if *rc == 0 {
-					gs.Function.ReservedConcurrency = -1
-				}
-			}
+			gs := gatewayStage(s.Name, s.ChaliceStage, s.ArtifactSHA256, s.Routes, runtimeapi.FunctionConfig{
+				Name:       s.FunctionName,
+				Stage:      s.ChaliceStage,
+				Executable: s.BinaryPath(dir),
+				Env:        s.Settings.Environment,
+				MemoryMB:   s.Settings.MemorySize,
+				Timeout:    time.Duration(s.Settings.Timeout) * time.Second,
+				Region:     s.Settings.Region,
+				AccountID:  localcloud.Account,
+			}, s.Settings.ReservedConcurrency)
 			ga.Stages = append(ga.Stages, gs)
 		}
 		apis = append(apis, ga)

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coworks-go/coworks"
-	"github.com/coworks-go/coworks/internal/apigw"
 	"github.com/coworks-go/coworks/internal/build"
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/gateway"
@@ -95,45 +93,21 @@ func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, e
 		return nil, nil, withTry(fmt.Errorf("build: %w", err), "fix the error above, then run cws run again")
 	}
 	sum := sha256.Sum256([]byte(s.AppName + "/" + s.StageName))
-	st := gateway.Stage{
-		Name:         s.APIGatewayStage,
-		Variables:    map[string]string{"cws_stage": s.StageName},
-		DeploymentID: deploymentID(art.Key),
-		Routes:       apigwRoutes(art.Routes),
-		Function: runtimeapi.FunctionConfig{
-			Name:       s.FunctionName(),
-			Stage:      s.StageName,
-			Executable: art.HostBinary,
-			Env:        s.EnvironmentVariables,
-			MemoryMB:   s.LambdaMemorySize,
-			Timeout:    time.Duration(s.LambdaTimeout) * time.Second,
-			Region:     s.AWSRegion,
-		},
-		Authorizer: gateway.AuthorizerDetect,
-	}
+	var reserved *int
 	if s.ReservedConcurrency.Set {
-		st.Function.ReservedConcurrency = s.ReservedConcurrency.Value
-		if s.ReservedConcurrency.Value == 0 {
-			st.Function.ReservedConcurrency = -1 // 0 blocks every invocation, as in Lambda
-		}
+		reserved = &s.ReservedConcurrency.Value
 	}
+	st := gatewayStage(s.APIGatewayStage, s.StageName, art.Key, art.Routes, runtimeapi.FunctionConfig{
+		Name:       s.FunctionName(),
+		Stage:      s.StageName,
+		Executable: art.HostBinary,
+		Env:        s.EnvironmentVariables,
+		MemoryMB:   s.LambdaMemorySize,
+		Timeout:    time.Duration(s.LambdaTimeout) * time.Second,
+		Region:     s.AWSRegion,
+	}, reserved)
 	api := gateway.API{ID: hex.EncodeToString(sum[:5]), Stages: []gateway.Stage{st}, RootStage: st.Name}
 	return []gateway.API{api}, s, nil
-}
-
-// apigwRoutes turns a function's route table into API Gateway resources.
-func apigwRoutes(routes []coworks.Route) []apigw.Route {
-	out := make([]apigw.Route, len(routes))
-	for i, r := range routes {
-		out[i] = apigw.Route{Method: r.Method, Path: r.Path}
-	}
-	return out
-}
-
-// deploymentID derives a stable 10-character deployment id from a build's identity.
-func deploymentID(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:5])
 }
 
 // watch rebuilds and swaps the function when the sources or the config change, until ctx ends.

@@ -2,11 +2,9 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"maps"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,11 +24,8 @@ type function struct {
 
 	mode AuthorizerMode
 	ttl  time.Duration
-	// auth is the authorizer (with its cache) once the function is known to answer TOKEN events.
-	auth atomic.Pointer[apigw.TokenAuthorizer]
-	// detected is set once AuthorizerDetect has a definite answer (auth set or not).
-	detected atomic.Bool
-	probeMu  sync.Mutex
+	// auth is the TOKEN authorizer (with its cache) of an AuthorizerToken function, else nil.
+	auth *apigw.TokenAuthorizer
 }
 
 func newFunction(cfg runtimeapi.FunctionConfig, mode AuthorizerMode, ttl time.Duration, logger *slog.Logger) (*function, error) {
@@ -40,22 +35,13 @@ func newFunction(cfg runtimeapi.FunctionConfig, mode AuthorizerMode, ttl time.Du
 	}
 	fn := &function{cfg: cfg, pool: pool, mode: mode, ttl: ttl}
 	if mode == AuthorizerToken {
-		if err := fn.enableAuthorizer(); err != nil {
+		fn.auth, err = apigw.NewTokenAuthorizer(apigw.TokenAuthorizerConfig{Header: "Authorization", TTL: ttl})
+		if err != nil {
+			pool.Close(context.Background())
 			return nil, err
 		}
 	}
 	return fn, nil
-}
-
-// enableAuthorizer gives the function its TOKEN authorizer on the Authorization header.
-func (fn *function) enableAuthorizer() error {
-	a, err := apigw.NewTokenAuthorizer(apigw.TokenAuthorizerConfig{Header: "Authorization", TTL: fn.ttl})
-	if err != nil {
-		return err
-	}
-	fn.auth.Store(a)
-	fn.detected.Store(true)
-	return nil
 }
 
 // same reports whether fn runs exactly cfg with the same authorizer settings, so it can be kept warm.
@@ -66,57 +52,6 @@ func (fn *function) same(cfg runtimeapi.FunctionConfig, mode AuthorizerMode, ttl
 		a.ReservedConcurrency == b.ReservedConcurrency && a.MaxEnvironments == b.MaxEnvironments &&
 		a.IdleTimeout == b.IdleTimeout && a.InitTimeout == b.InitTimeout && a.Region == b.Region &&
 		a.AccountID == b.AccountID && fn.mode == mode && fn.ttl == ttl
-}
-
-// authorizer returns the function's TOKEN authorizer, or nil when its methods have none. With
-// AuthorizerDetect the first call probes the function (once; concurrent callers wait for the answer).
-func (fn *function) authorizer(ctx context.Context) *apigw.TokenAuthorizer {
-	if fn.mode != AuthorizerDetect || fn.detected.Load() {
-		return fn.auth.Load()
-	}
-	fn.probeMu.Lock()
-	defer fn.probeMu.Unlock()
-	if fn.detected.Load() {
-		return fn.auth.Load()
-	}
-	event := apigw.TokenEvent(ProbeToken, "arn:aws:execute-api:"+regionOf(fn.cfg)+":"+accountOf(fn.cfg)+":probe/probe/GET/")
-	res, err := fn.pool.Invoke(ctx, event, runtimeapi.InvokeOptions{})
-	var fe *runtimeapi.FunctionError
-	switch {
-	case err == nil:
-		if _, perr := apigw.ParseAuthorizerOutput(res.Payload); perr == nil {
-			_ = fn.enableAuthorizer()
-		}
-		fn.detected.Store(true)
-	case errors.As(err, &fe) && fe.Kind == runtimeapi.FailureFunction:
-		if isUnauthorized(fe.Payload) {
-			_ = fn.enableAuthorizer()
-		}
-		fn.detected.Store(true)
-	}
-	return fn.auth.Load()
-}
-
-// isUnauthorized reports whether an error payload is exactly the "Unauthorized" an authorizer raises.
-func isUnauthorized(payload []byte) bool {
-	var doc struct {
-		ErrorMessage string `json:"errorMessage"`
-	}
-	return json.Unmarshal(payload, &doc) == nil && doc.ErrorMessage == "Unauthorized"
-}
-
-func regionOf(cfg runtimeapi.FunctionConfig) string {
-	if cfg.Region == "" {
-		return runtimeapi.DefaultRegion
-	}
-	return cfg.Region
-}
-
-func accountOf(cfg runtimeapi.FunctionConfig) string {
-	if cfg.AccountID == "" {
-		return runtimeapi.DefaultAccountID
-	}
-	return cfg.AccountID
 }
 
 // failureOf maps an Invoke error to API Gateway's view of it; ok is false for errors that are not

@@ -32,17 +32,7 @@ const (
 	AuthorizerNone AuthorizerMode = iota
 	// AuthorizerToken: every method has a TOKEN authorizer on the Authorization header.
 	AuthorizerToken
-	// AuthorizerDetect: before the stage's first request, the gateway asks the function once with a TOKEN
-	// event (token "cws-gateway-probe"). A valid authorizer output or an "Unauthorized" error means the
-	// function answers authorizer events (a CoWorks service with Auth): the stage gets a TOKEN authorizer.
-	// Any other answer (CoWorks' "no Auth method" error, a malformed output) means none. A probe that could
-	// not run (crash, timeout, throttling) is retried on the next request; meanwhile the request is served
-	// without an authorizer, and a CoWorks service still enforces its Auth itself.
-	AuthorizerDetect
 )
-
-// ProbeToken is the token of the TOKEN event AuthorizerDetect sends to find out whether a function has Auth.
-const ProbeToken = "cws-gateway-probe"
 
 // API is one REST API and its stages.
 type API struct {

@@ -214,7 +214,7 @@ func TestUpdateKeepsUnchangedStagesWarm(t *testing.T) {
 
 func TestTokenAuthorizer(t *testing.T) {
 	st := stage(t, "authsvc", "dev", "")
-	st.Authorizer = AuthorizerDetect
+	st.Authorizer = AuthorizerToken
 	s := serve(t, []API{{ID: "abc1234567", Stages: []Stage{st}}}, nil)
 	s.get(t, "/dev/").want(t, 401, `{"message":"Unauthorized"}`)
 	bearer := func(token string) map[string]string { return map[string]string{"Authorization": token} }
@@ -233,13 +233,17 @@ func TestTokenAuthorizer(t *testing.T) {
 	}
 }
 
-func TestDetectFindsNoAuthorizerWithoutAuth(t *testing.T) {
-	st := stage(t, "hello", "dev", "")
-	st.Authorizer = AuthorizerDetect
+func TestNoAuthorizerSendsRequestsStraightToTheFunction(t *testing.T) {
+	st := stage(t, "authsvc", "dev", "")
+	st.Authorizer = AuthorizerNone
 	s := serve(t, []API{{ID: "abc1234567", Stages: []Stage{st}}}, nil)
-	s.get(t, "/dev/").want(t, 200, "Hello, world!")
-	s.get(t, "/dev/").want(t, 200, "Hello, world!")
-	if fn := s.function(t, "abc1234567", "dev"); fn.auth.Load() != nil || fn.pool.Stats().Invocations != 3 {
-		t.Errorf("authorizer %v after %d invocations, want none after 3 (one probe)", fn.auth.Load(), fn.pool.Stats().Invocations)
+	// Without an API Gateway authorizer the service's own Auth, enforced by the framework, still decides,
+	// but no authorizer context reaches the function.
+	s.do(t, "GET", "/dev/", "", nil, map[string]string{"Authorization": "allow"}).want(t, 200, "hello nobody")
+	if r := s.do(t, "GET", "/dev/", "", nil, map[string]string{"Authorization": "deny"}); r.status != 403 {
+		t.Errorf("deny token: %d %q, want the framework's 403", r.status, r.body)
+	}
+	if fn := s.function(t, "abc1234567", "dev"); fn.auth != nil || fn.pool.Stats().Invocations != 2 {
+		t.Errorf("authorizer %v after %d invocations, want none after 2", fn.auth, fn.pool.Stats().Invocations)
 	}
 }

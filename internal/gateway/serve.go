@@ -87,7 +87,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		SourceIP: sourceIP(r.RemoteAddr), Match: match, Stage: &se.stage, IDs: ids, Time: start,
 	}
 	in.ForwardedProto, in.ForwardedPort = forwarded(r)
-	if auth := se.fn.authorizer(ctx); auth != nil {
+	if auth := se.fn.auth; auth != nil {
 		authz, resp, note := g.authorize(ctx, se, auth, r, sp.Path, ids)
 		if authz == nil {
 			g.finish(w, r, x, se, ids, start, resp, note)
