@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,6 +51,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
+	}
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		err = withTry(err, "cws --help")
 	}
 	return reportError(env.Err, err)
 }
@@ -113,6 +117,9 @@ func newRootCommand(env *Env) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return withTry(err, cmd.CommandPath()+" --help")
+	})
 	root.PersistentFlags().StringVar(&g.projectDir, "project-dir", "", "project directory (default: the current directory)")
 	defaultStage := env.Getenv("CWS_STAGE")
 	if defaultStage == "" {
