@@ -30,7 +30,7 @@ func TestDeployConcurrentProcesses(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/cws").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	env := append(os.Environ(), "NO_COLOR=1", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "CWS_STAGE=")
+	env := append(os.Environ(), "NO_COLOR=1", "GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "CWS_STAGE=")
 	run := func(dir string, name string, args ...string) {
 		t.Helper()
 		cmd := exec.Command(name, args...)
@@ -41,7 +41,7 @@ func TestDeployConcurrentProcesses(t *testing.T) {
 	}
 	run(work, bin, "new", "svc", "--replace", root)
 	dir := filepath.Join(work, "svc")
-	run(dir, "go", "mod", "tidy")
+	run(dir, "go", "mod", "tidy", "-e") // -e: see TestScripts
 
 	start := func() (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 		var stdout, stderr bytes.Buffer

@@ -79,6 +79,16 @@ func runNew(env *Env, g *globalOptions, o *newOptions, name string) error {
 		{".gitignore", []byte(gitignoreTemplate)},
 		{config.RelPath, config.InitialConfig(name)},
 	}
+	if replace != "" {
+		// The framework's own checksums cover every module the new service needs, so go mod tidy needs
+		// neither the network nor the checksum database.
+		if sums, err := os.ReadFile(filepath.Join(replace, "go.sum")); err == nil {
+			files = append(files, struct {
+				path string
+				data []byte
+			}{"go.sum", sums})
+		}
+	}
 	// Write into a temporary sibling and rename, so a failure leaves no half-made project.
 	tmp, err := os.MkdirTemp(parent, "."+name+".tmp-*")
 	if err != nil {
