@@ -76,6 +76,9 @@ resource "aws_lambda_function" "f" {
 		{"computed-only attribute", `invoke_arn = "x"`, "invoke_arn is computed by the provider and cannot be set"},
 		{"computed-only nested attribute", "vpc_config {\n subnet_ids = []\n security_group_ids = []\n vpc_id = \"v\"\n}", "vpc_id is computed"},
 		{"id set", `id = "x"`, "id must not be set"},
+		{"constant of the wrong type", `memory_size = "lots"`, `aws_lambda_function.f: memory_size: wrong type: a number is required (want number)`},
+		{"list for a string", `handler = ["bootstrap"]`, `handler: wrong type: string required, but have tuple (want string)`},
+		{"map of the wrong element type", `tags = { a = ["b"] }`, `tags: wrong type:`},
 		{"tags_all set", `tags_all = {}`, "tags_all must not be set"},
 		{"missing nested required", "vpc_config {\n subnet_ids = []\n}", `missing required argument "security_group_ids"`},
 		{"unknown block in dynamic", "dynamic \"nope\" {\n for_each = []\n content {}\n}", `unknown block "nope"`},
@@ -130,7 +133,9 @@ locals { x = data.terraform_remote_state.api.outputs.nope }`, `the remote root d
 	}
 
 	// And a correct snippet passes, so the cases above fail for their own mistake only.
-	good := strings.Replace(fn, "%s", "environment {\n variables = { A = \"1\" }\n}\n  depends_on = [aws_iam_role.r]", 1)
+	// Terraform converts "256" to a number and 1 to a string; references and function calls are not constants.
+	good := strings.Replace(fn, "%s", "environment {\n variables = { A = \"1\", B = 2 }\n}\n  memory_size = \"256\"\n  handler = 1\n"+
+		"  description = \"${aws_iam_role.r.name} role\"\n  layers = concat([\"a\"], [])\n  depends_on = [aws_iam_role.r]", 1)
 	if problems := schema.CheckRoot(map[string][]byte{"main.tf": []byte(good)}, nil); len(problems) > 0 {
 		t.Fatalf("a valid root was rejected: %q", problems)
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // metaArguments are valid in every resource and data block.
@@ -129,8 +131,13 @@ func (c *checker) checkBody(body *hclsyntax.Body, s *Block, where string, top bo
 		case neverSet[name]:
 			c.problem(attr.SrcRange, "%s: %s must not be set in generated HCL", where, name)
 		default:
-			if _, ok := s.Attributes[name]; !ok {
+			a, ok := s.Attributes[name]
+			if !ok {
 				c.problem(attr.SrcRange, "%s: unknown argument %q", where, name)
+				continue
+			}
+			if msg := constantTypeMismatch(attr.Expr, a.Type); msg != "" {
+				c.problem(attr.SrcRange, "%s: %s: %s", where, name, msg)
 			}
 		}
 	}
@@ -188,6 +195,31 @@ func (c *checker) checkBody(body *hclsyntax.Body, s *Block, where string, top bo
 			c.problem(body.SrcRange, "%s: missing required block %q", where, name)
 		}
 	}
+}
+
+// constantTypeMismatch says why the value of expr cannot be converted to the type written typ ("number",
+// "map(bool)"), as Terraform would refuse it; empty when it can, when expr is not a constant (it refers to
+// something or calls a function) or when typ is not a type expression.
+func constantTypeMismatch(expr hclsyntax.Expression, typ string) string {
+	if typ == "" {
+		return ""
+	}
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return ""
+	}
+	texpr, diags := hclsyntax.ParseExpression([]byte(typ), "type", hcl.InitialPos)
+	if diags.HasErrors() {
+		return ""
+	}
+	ty, diags := typeexpr.Type(texpr)
+	if diags.HasErrors() {
+		return ""
+	}
+	if _, err := convert.Convert(v, ty); err != nil {
+		return fmt.Sprintf("wrong type: %s (want %s)", err, typ)
+	}
+	return ""
 }
 
 func hasDynamic(body *hclsyntax.Body, name string) bool {

@@ -8,13 +8,15 @@
 //   - a block written as an attribute (environment = {...}) or an attribute written as a block (tags {...});
 //   - a missing required argument or nested block, and more nested blocks than the provider allows;
 //   - setting an attribute the provider computes, and setting id or tags_all (never written by hand);
+//   - a constant value Terraform cannot convert to the attribute's type (memory_size = "lots");
 //   - references to undeclared resources, data sources, locals or variables, and to attributes a resource
 //     type does not have;
 //   - outputs read through terraform_remote_state that the root owning that state does not declare;
 //   - outputs without a value, unknown top-level blocks and syntax errors.
 //
-// It does not check expression types or values, provider configuration, module calls or the meta-arguments
-// (count, for_each, depends_on's targets aside, provider, lifecycle) beyond their references.
+// It does not check the types of expressions that refer to something or call a function, values the provider
+// validates (an ARN's form, an enum), provider configuration, module calls, or the meta-arguments (count,
+// for_each, depends_on, provider, lifecycle) beyond their references.
 // Terraform's built-in provider (terraform_data, terraform_remote_state) is always known.
 package tfschema
 
