@@ -93,9 +93,9 @@ func TestExportExamplesHello(t *testing.T) {
 				t.Errorf("%s declares a REST API: master must use dev's", name)
 			}
 		}
-		main := string(tree["stage-master/main.tf"])
-		if !strings.Contains(main, `path = "${path.module}/../api-dev/terraform.tfstate"`) ||
-			!strings.Contains(main, "rest_api_id     = data.terraform_remote_state.api.outputs.rest_api_id") {
+		main := tree["stage-master/main.tf"]
+		if !strings.Contains(string(main), `path = "${path.module}/../api-dev/terraform.tfstate"`) ||
+			localExpr(t, main, "stage-master/main.tf", "rest_api_id") != "data.terraform_remote_state.api.outputs.rest_api_id" {
 			t.Errorf("stage-master does not take its REST API from api-dev's state:\n%s", main)
 		}
 		for _, stage := range []string{"dev", "master"} {
@@ -300,6 +300,22 @@ func resourceAttr(t *testing.T, src []byte, name, typ, attr string) *hclsyntax.A
 		t.Fatalf("%s: no %s resource", name, typ)
 	}
 	return found
+}
+
+// localExpr returns the source text of local value name in src.
+func localExpr(t *testing.T, src []byte, file, name string) string {
+	t.Helper()
+	f, diags := hclsyntax.ParseConfig(src, file, hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", file, diags)
+	}
+	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		if attr := b.Body.Attributes[name]; b.Type == "locals" && attr != nil {
+			return string(attr.Expr.Range().SliceBytes(src))
+		}
+	}
+	t.Fatalf("%s: no local %s", file, name)
+	return ""
 }
 
 // attrValue returns the value of a constant attribute of the only resource of type typ in src.
