@@ -1,133 +1,56 @@
-package tfgen
+package tfschema
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"sort"
-	"strings"
-	"sync"
-	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty/convert"
 )
-
-// This file is a checker of Terraform roots against the AWS provider schema (testdata/aws-provider-schema.json,
-// see /work/shared/terraform/README.md), standing in for `terraform validate`, which needs the provider.
-
-// providerSchema is the part of aws-provider-schema.json the checker reads.
-type providerSchema struct {
-	ProviderVersion string                  `json:"provider_version"`
-	Resources       map[string]*blockSchema `json:"resources"`
-	DataSources     map[string]*blockSchema `json:"data_sources"`
-}
-
-type blockSchema struct {
-	Attributes map[string]attrSchema    `json:"attributes"`
-	Blocks     map[string]*nestedSchema `json:"blocks"`
-	Computed   []string                 `json:"computed"`
-}
-
-type attrSchema struct {
-	Type     string `json:"type"`
-	Required bool   `json:"required"`
-	Optional bool   `json:"optional"`
-	Computed bool   `json:"computed"`
-}
-
-type nestedSchema struct {
-	blockSchema
-	Nesting  string `json:"nesting"`
-	MaxItems int    `json:"max_items"`
-	Required bool   `json:"required"`
-}
-
-// builtins are the schemas of Terraform's built-in provider (terraform.io/builtin/terraform).
-var builtins = struct{ resources, data map[string]*blockSchema }{
-	resources: map[string]*blockSchema{"terraform_data": {
-		Attributes: map[string]attrSchema{"input": {Optional: true}, "triggers_replace": {Optional: true}},
-		Computed:   []string{"id", "output"},
-	}},
-	data: map[string]*blockSchema{"terraform_remote_state": {
-		Attributes: map[string]attrSchema{"backend": {Required: true}, "config": {Optional: true}, "defaults": {Optional: true}, "workspace": {Optional: true}},
-		Computed:   []string{"outputs"},
-	}},
-}
-
-var (
-	schemaOnce sync.Once
-	schemaVal  *providerSchema
-	schemaErr  error
-)
-
-// loadSchema reads the provider schema once per test binary.
-func loadSchema(t testing.TB) *providerSchema {
-	t.Helper()
-	schemaOnce.Do(func() {
-		data, err := os.ReadFile("testdata/aws-provider-schema.json")
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		schemaVal = &providerSchema{}
-		schemaErr = json.Unmarshal(data, schemaVal)
-		for k, v := range builtins.resources {
-			schemaVal.Resources[k] = v
-		}
-		for k, v := range builtins.data {
-			schemaVal.DataSources[k] = v
-		}
-	})
-	if schemaErr != nil {
-		t.Fatalf("provider schema: %v", schemaErr)
-	}
-	return schemaVal
-}
 
 // metaArguments are valid in every resource and data block.
 var metaArguments = map[string]bool{"count": true, "for_each": true, "depends_on": true, "provider": true}
+
+// metaBlocks are the nested blocks every resource may have.
 var metaBlocks = map[string]bool{"lifecycle": true, "provisioner": true, "connection": true}
 
-// neverSet are attributes generated HCL must never write although the schema lists them as optional.
+// neverSet are attributes configuration must never write although the schema lists them as optional.
 var neverSet = map[string]bool{"id": true, "tags_all": true}
 
-// schemaChecker collects the problems of one root (a directory of .tf files).
-type schemaChecker struct {
-	schema    *providerSchema
-	problems  []string
-	resources map[string]*blockSchema // "aws_lambda_function.function" and "data.aws_region.current"
+// remoteRoot is the root whose state a terraform_remote_state reads: its name for messages, its outputs.
+type remoteRoot struct {
+	name    string
+	outputs map[string]bool
+}
+
+// checker collects the problems of one root.
+type checker struct {
+	schema    *Schema
+	root      *root
+	problems  []*Problem
+	resources map[string]*Block // "aws_lambda_function.function" and "data.aws_region.current"
 	locals    map[string]bool
 	variables map[string]bool
-	// remoteOutputs, when not nil, are the outputs terraform_remote_state may read.
-	remoteOutputs map[string]bool
+	// remote holds, by data source name, the root each terraform_remote_state reads; remoteAll, when not
+	// nil, stands for any data source remote does not name. Outputs of other data sources go unchecked.
+	remote    map[string]remoteRoot
+	remoteAll *remoteRoot
 }
 
-func (c *schemaChecker) problem(rng hcl.Range, format string, args ...any) {
-	c.problems = append(c.problems, fmt.Sprintf("%s:%d: %s", rng.Filename, rng.Start.Line, fmt.Sprintf(format, args...)))
+func newChecker(s *Schema, r *root) *checker {
+	return &checker{schema: s, root: r, problems: append([]*Problem(nil), r.problems...), resources: map[string]*Block{},
+		locals: map[string]bool{}, variables: map[string]bool{}, remote: map[string]remoteRoot{}}
 }
 
-// checkRoot checks the .tf files of a root and returns its problems, sorted.
-func checkRoot(schema *providerSchema, files map[string][]byte, remoteOutputs map[string]bool) []string {
-	c := &schemaChecker{schema: schema, resources: map[string]*blockSchema{}, locals: map[string]bool{}, variables: map[string]bool{}, remoteOutputs: remoteOutputs}
-	var bodies []*hclsyntax.Body
-	names := make([]string, 0, len(files))
-	for name := range files {
-		if strings.HasSuffix(name, ".tf") {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		f, diags := hclsyntax.ParseConfig(files[name], name, hcl.InitialPos)
-		if diags.HasErrors() {
-			c.problems = append(c.problems, diags.Error())
-			continue
-		}
-		bodies = append(bodies, f.Body.(*hclsyntax.Body))
-	}
+func (c *checker) problem(rng hcl.Range, format string, args ...any) {
+	c.problems = append(c.problems, &Problem{Filename: rng.Filename, Line: rng.Start.Line, Message: fmt.Sprintf(format, args...)})
+}
+
+// run checks the root's declarations, bodies and references, and returns the problems.
+func (c *checker) run() []*Problem {
 	// Declarations first: references may point across files.
-	for _, body := range bodies {
+	for _, body := range c.root.bodies {
 		for _, b := range body.Blocks {
 			switch b.Type {
 			case "resource", "data":
@@ -135,9 +58,9 @@ func checkRoot(schema *providerSchema, files map[string][]byte, remoteOutputs ma
 					c.problem(b.DefRange(), "%s block needs a type and a name", b.Type)
 					continue
 				}
-				set, key := schema.Resources, b.Labels[0]+"."+b.Labels[1]
+				set, key := c.schema.Resources, b.Labels[0]+"."+b.Labels[1]
 				if b.Type == "data" {
-					set, key = schema.DataSources, "data."+key
+					set, key = c.schema.DataSources, "data."+key
 				}
 				s, ok := set[b.Labels[0]]
 				if !ok {
@@ -159,7 +82,7 @@ func checkRoot(schema *providerSchema, files map[string][]byte, remoteOutputs ma
 			}
 		}
 	}
-	for _, body := range bodies {
+	for _, body := range c.root.bodies {
 		for _, b := range body.Blocks {
 			switch b.Type {
 			case "resource", "data":
@@ -184,12 +107,11 @@ func checkRoot(schema *providerSchema, files map[string][]byte, remoteOutputs ma
 		}
 		c.checkReferences(body)
 	}
-	sort.Strings(c.problems)
 	return c.problems
 }
 
 // checkBody checks the attributes and blocks of one resource, data source or nested block.
-func (c *schemaChecker) checkBody(body *hclsyntax.Body, s *blockSchema, where string, top bool) {
+func (c *checker) checkBody(body *hclsyntax.Body, s *Block, where string, top bool) {
 	computedOnly := map[string]bool{}
 	for _, name := range s.Computed {
 		computedOnly[name] = true
@@ -209,8 +131,13 @@ func (c *schemaChecker) checkBody(body *hclsyntax.Body, s *blockSchema, where st
 		case neverSet[name]:
 			c.problem(attr.SrcRange, "%s: %s must not be set in generated HCL", where, name)
 		default:
-			if _, ok := s.Attributes[name]; !ok {
+			a, ok := s.Attributes[name]
+			if !ok {
 				c.problem(attr.SrcRange, "%s: unknown argument %q", where, name)
+				continue
+			}
+			if msg := constantTypeMismatch(attr.Expr, a.Type); msg != "" {
+				c.problem(attr.SrcRange, "%s: %s: %s", where, name, msg)
 			}
 		}
 	}
@@ -254,7 +181,7 @@ func (c *schemaChecker) checkBody(body *hclsyntax.Body, s *blockSchema, where st
 		if !dynamic {
 			count[name]++
 		}
-		c.checkBody(content, &ns.blockSchema, where+"."+name, false)
+		c.checkBody(content, &ns.Block, where+"."+name, false)
 	}
 	for name, ns := range s.Blocks {
 		max := ns.MaxItems
@@ -270,6 +197,31 @@ func (c *schemaChecker) checkBody(body *hclsyntax.Body, s *blockSchema, where st
 	}
 }
 
+// constantTypeMismatch says why the value of expr cannot be converted to the type written typ ("number",
+// "map(bool)"), as Terraform would refuse it; empty when it can, when expr is not a constant (it refers to
+// something or calls a function) or when typ is not a type expression.
+func constantTypeMismatch(expr hclsyntax.Expression, typ string) string {
+	if typ == "" {
+		return ""
+	}
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return ""
+	}
+	texpr, diags := hclsyntax.ParseExpression([]byte(typ), "type", hcl.InitialPos)
+	if diags.HasErrors() {
+		return ""
+	}
+	ty, diags := typeexpr.Type(texpr)
+	if diags.HasErrors() {
+		return ""
+	}
+	if _, err := convert.Convert(v, ty); err != nil {
+		return fmt.Sprintf("wrong type: %s (want %s)", err, typ)
+	}
+	return ""
+}
+
 func hasDynamic(body *hclsyntax.Body, name string) bool {
 	for _, b := range body.Blocks {
 		if b.Type == "dynamic" && len(b.Labels) == 1 && b.Labels[0] == name {
@@ -280,7 +232,7 @@ func hasDynamic(body *hclsyntax.Body, name string) bool {
 }
 
 // checkReferences checks every reference of every expression in body, recursively.
-func (c *schemaChecker) checkReferences(body *hclsyntax.Body) {
+func (c *checker) checkReferences(body *hclsyntax.Body) {
 	for _, attr := range body.Attributes {
 		for _, trav := range attr.Expr.Variables() {
 			c.checkTraversal(trav)
@@ -291,7 +243,7 @@ func (c *schemaChecker) checkReferences(body *hclsyntax.Body) {
 	}
 }
 
-func (c *schemaChecker) checkTraversal(trav hcl.Traversal) {
+func (c *checker) checkTraversal(trav hcl.Traversal) {
 	names := make([]string, 0, len(trav))
 	for _, step := range trav {
 		switch s := step.(type) {
@@ -328,8 +280,8 @@ func (c *schemaChecker) checkTraversal(trav hcl.Traversal) {
 			return
 		}
 		c.checkAttr(rng, key, s, at(3))
-		if at(1) == "terraform_remote_state" && at(3) == "outputs" && c.remoteOutputs != nil && !c.remoteOutputs[at(4)] {
-			c.problem(rng, "%s.outputs.%s: the API root has no such output", key, at(4))
+		if at(1) == "terraform_remote_state" && at(3) == "outputs" && at(4) != "" {
+			c.checkRemoteOutput(rng, key, at(2), at(4))
 		}
 	default:
 		key := root + "." + at(1)
@@ -342,8 +294,22 @@ func (c *schemaChecker) checkTraversal(trav hcl.Traversal) {
 	}
 }
 
+// checkRemoteOutput checks that output may be read from the state terraform_remote_state.name reads.
+func (c *checker) checkRemoteOutput(rng hcl.Range, key, name, output string) {
+	r, ok := c.remote[name]
+	if !ok {
+		if c.remoteAll == nil {
+			return
+		}
+		r = *c.remoteAll
+	}
+	if !r.outputs[output] {
+		c.problem(rng, "%s.outputs.%s: %s declares no output %q", key, output, r.name, output)
+	}
+}
+
 // checkAttr checks that attr (empty for a whole-resource reference) can be read from a resource of schema s.
-func (c *schemaChecker) checkAttr(rng hcl.Range, key string, s *blockSchema, attr string) {
+func (c *checker) checkAttr(rng hcl.Range, key string, s *Block, attr string) {
 	if attr == "" {
 		return
 	}

@@ -1,0 +1,148 @@
+package tfgen
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// MirrorVariable names a Terraform filesystem mirror (unpacked layout) holding hashicorp/aws; when set,
+// TestGeneratedRootsPassTerraformValidate runs the real `terraform validate` with that provider.
+const mirrorVariable = "CWS_TF_PROVIDER_MIRROR"
+
+// TestGeneratedRootsPassTerraformValidate runs the real `terraform init` and `terraform validate` on every
+// golden case's roots, with hashicorp/aws from a local filesystem mirror (no download). Every root needs the
+// AWS provider, so without a mirror the test is skipped and the schema check stands in for it.
+//
+// All roots are called as modules of one wrapper root, so the provider starts once. A mirror holding a
+// provider older than the generated constraint gets the constraint relaxed to its version; a 5.x provider
+// also gets data.aws_region.current.region (provider 6.0's name for the attribute) read as .name, its 5.x
+// name — the only 6.x-only reference the roots hold. Nothing else is changed: any diagnostic fails the test.
+func TestGeneratedRootsPassTerraformValidate(t *testing.T) {
+	mirror := os.Getenv(mirrorVariable)
+	if mirror == "" {
+		t.Skipf("%s is not set: `terraform validate` needs hashicorp/aws from a filesystem mirror (on these machines: %s=/opt/tf-plugins)", mirrorVariable, mirrorVariable)
+	}
+	bin, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Skip("terraform is not on PATH: skipping `terraform validate` of the generated roots")
+	}
+	version := mirroredAWSVersion(t, mirror)
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("%s: provider version %q: %v", mirror, version, err)
+	}
+	relax := major < 6 || (major == 6 && minor < 25)
+
+	dir := t.TempDir()
+	var modules []string
+	for _, c := range goldenCases() {
+		for name, data := range generateCase(t, c) {
+			root, file := filepath.Split(filepath.FromSlash(name))
+			module := c.name + "--" + filepath.Clean(root)
+			src := string(data)
+			if strings.HasSuffix(file, ".tf") {
+				if relax && strings.Contains(src, `"`+ProviderVersion+`"`) {
+					src = strings.Replace(src, `"`+ProviderVersion+`"`, `"`+version+`"`, 1)
+				}
+				if major < 6 {
+					src = strings.ReplaceAll(src, "data.aws_region.current.region", "data.aws_region.current.name")
+				}
+			}
+			p := filepath.Join(dir, module, file)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if file == "main.tf" {
+				modules = append(modules, module)
+			}
+		}
+	}
+	sort.Strings(modules)
+	wrapper := fmt.Sprintf("terraform {\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = %q\n    }\n  }\n}\n", version)
+	for _, m := range modules {
+		wrapper += fmt.Sprintf("\nmodule %q {\n  source = \"./%s\"\n}\n", strings.ReplaceAll(m, "-", "_"), m)
+	}
+	cliConfig := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }\n}\n", mirror)
+	for name, data := range map[string]string{"wrapper.tf": wrapper, "mirror.tfrc": cliConfig} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	env := []string{"TF_CLI_CONFIG_FILE=" + filepath.Join(dir, "mirror.tfrc"), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+		"HOME=" + t.TempDir(), "HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "PATH=" + os.Getenv("PATH")}
+	run := func(args ...string) ([]byte, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir, cmd.Env = dir, env
+		return cmd.CombinedOutput()
+	}
+	if out, err := run("init", "-backend=false", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("terraform init with the provider mirror %s: %v\n%s", mirror, err, out)
+	}
+	out, err := run("validate", "-json", "-no-color")
+	var result struct {
+		Valid       bool `json:"valid"`
+		Diagnostics []struct {
+			Severity string `json:"severity"`
+			Summary  string `json:"summary"`
+			Detail   string `json:"detail"`
+			Range    *struct {
+				Filename string `json:"filename"`
+				Start    struct {
+					Line int `json:"line"`
+				} `json:"start"`
+			} `json:"range"`
+		} `json:"diagnostics"`
+	}
+	if jerr := json.Unmarshal(out, &result); jerr != nil {
+		t.Fatalf("terraform validate -json: %v (%v)\n%s", err, jerr, out)
+	}
+	if !result.Valid {
+		var lines []string
+		for _, d := range result.Diagnostics {
+			if d.Severity != "error" {
+				continue
+			}
+			where := ""
+			if d.Range != nil {
+				where = fmt.Sprintf("%s:%d: ", d.Range.Filename, d.Range.Start.Line)
+			}
+			lines = append(lines, fmt.Sprintf("%s%s: %s", where, d.Summary, strings.ReplaceAll(d.Detail, "\n", " ")))
+		}
+		t.Fatalf("terraform validate with hashicorp/aws %s rejects the generated roots:\n%s", version, strings.Join(lines, "\n"))
+	}
+	t.Logf("terraform validate passed on %d roots with hashicorp/aws %s", len(modules), version)
+}
+
+// mirroredAWSVersion returns the highest hashicorp/aws version of the mirror for this platform.
+func mirroredAWSVersion(t *testing.T, mirror string) string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(mirror, "registry.terraform.io", "hashicorp", "aws"))
+	if err != nil {
+		t.Fatalf("%s=%s is not a filesystem mirror holding hashicorp/aws: %v", mirrorVariable, mirror, err)
+	}
+	var best string
+	var bestParts [3]int
+	for _, e := range entries {
+		var p [3]int
+		if _, err := fmt.Sscanf(e.Name(), "%d.%d.%d", &p[0], &p[1], &p[2]); err != nil || !e.IsDir() {
+			continue
+		}
+		if best == "" || p[0] > bestParts[0] || (p[0] == bestParts[0] && (p[1] > bestParts[1] || (p[1] == bestParts[1] && p[2] > bestParts[2]))) {
+			best, bestParts = e.Name(), p
+		}
+	}
+	if best == "" {
+		t.Fatalf("%s=%s holds no hashicorp/aws version", mirrorVariable, mirror)
+	}
+	return best
+}
