@@ -76,39 +76,72 @@ func runDeploy(ctx context.Context, env *Env, g *globalOptions, o *deployOptions
 	if err != nil {
 		return err
 	}
-	name := o.target
+	report, err := deployStage(ctx, env, stageDeploy{
+		dir: dir, project: p, stage: s, target: o.target, restAPIID: o.restAPIID, plan: o.plan, wait: o.wait,
+	})
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return writeJSON(env.Out, report)
+	}
+	printDeployReport(env.Out, report)
+	return nil
+}
+
+// stageDeploy is one stage to deploy, as `cws deploy` and `cws up` hand it to deployStage.
+type stageDeploy struct {
+	dir     string
+	project *config.Project
+	stage   *config.Stage
+	// target is the deploy target's name; "" means the stage's deploy_target.
+	target string
+	// restAPIID is --rest-api-id: a deployed stage or a REST API id whose API the stage joins; "" keeps
+	// the stage's own API (a new one on a first deploy).
+	restAPIID string
+	plan      bool
+	// wait bounds the wait for another cws deploying or deleting the stage.
+	wait time.Duration
+}
+
+// deployStage deploys one resolved stage: it takes the stage's lock, resolves the shared REST API, builds
+// (reusing an unchanged build) and hands the artifact to the target, printing Chalice-style progress on
+// env.Err. Errors carry their next step.
+func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, error) {
+	dir, p, s := d.dir, d.project, d.stage
+	name := d.target
 	if name == "" {
 		name = s.DeployTarget
 	}
 	if !knownTarget(name) {
-		return withTry(fmt.Errorf("unknown deploy target %q: use %s", name, strings.Join(targetNames, " or ")), "cws deploy --stage "+s.StageName+" --target local")
+		return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", name, strings.Join(targetNames, " or ")), "cws deploy --stage "+s.StageName+" --target local")
 	}
 	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	unlock, err := lockStage(ctx, env, dir, s.StageName, "deploying", o.wait)
+	unlock, err := lockStage(ctx, env, dir, s.StageName, "deploying", d.wait)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
 
 	// Resolve the shared API before building: a typo should not cost a build.
 	var apiID, apiStage string
-	if o.restAPIID != "" {
-		if apiID, apiStage, err = resolveRestAPI(dir, p, name, o.restAPIID); err != nil {
-			return err
+	if d.restAPIID != "" {
+		if apiID, apiStage, err = resolveRestAPI(dir, p, name, d.restAPIID); err != nil {
+			return nil, err
 		}
 	}
 	rec, err := deployed.Load(dir, s.StageName, p.AppName())
 	if err != nil {
-		return withTry(err, "fix or remove "+projectRel(dir, deployed.Path(dir, s.StageName)))
+		return nil, withTry(err, "fix or remove "+projectRel(dir, deployed.Path(dir, s.StageName)))
 	}
 	_, existed := rec.LambdaARN(deployed.APIHandlerName)
 
 	a, err := buildStage(ctx, dir, s, env.Err)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if a.Cached {
 		fmt.Fprintln(env.Err, "Reusing existing deployment package.")
@@ -121,29 +154,30 @@ func runDeploy(ctx context.Context, env *Env, g *globalOptions, o *deployOptions
 		first = "Creating lambda function: " + fn
 	}
 	progress := &heldProgress{w: env.Err, first: first}
-	res, err := tgt.Deploy(ctx, deployRequest(s, a, apiID, apiStage, o.plan, progress))
-	progress.finish(err == nil && (res.Unchanged || o.plan))
+	res, err := tgt.Deploy(ctx, deployRequest(s, a, apiID, apiStage, d.plan, progress))
+	progress.finish(err == nil && (res.Unchanged || d.plan))
 	if err != nil {
-		return deployError(err, s.StageName)
+		return nil, deployError(err, s.StageName)
 	}
-	report := deployReport{
-		Stage: s.StageName, Target: tgt.Name(), Unchanged: res.Unchanged, PlanOnly: o.plan, Plan: res.Plan,
+	report := &deployReport{
+		Stage: s.StageName, Target: tgt.Name(), Unchanged: res.Unchanged, PlanOnly: d.plan, Plan: res.Plan,
 		RestAPIID: res.RestAPIID, RestAPIURL: res.URL, CreatedAPI: res.CreatedAPI, FunctionName: res.FunctionName,
 		SourceCodeHash: a.SHA256, PackageReused: a.Cached,
 	}
 	if res.Record != nil {
 		report.LambdaARN, _ = res.Record.LambdaARN(deployed.APIHandlerName)
 	}
-	if o.json {
-		return writeJSON(env.Out, report)
-	}
-	w := env.Out
+	return report, nil
+}
+
+// printDeployReport prints what `cws deploy` prints on stdout: the plan, or Chalice's "Resources deployed".
+func printDeployReport(w io.Writer, report *deployReport) {
 	switch {
-	case o.plan:
-		fmt.Fprint(w, strings.TrimSuffix(res.Plan, "\n")+"\n")
-		return nil
-	case res.Unchanged:
-		fmt.Fprintf(w, "Stage %s is up to date (nothing changed).\n", s.StageName)
+	case report.PlanOnly:
+		fmt.Fprint(w, strings.TrimSuffix(report.Plan, "\n")+"\n")
+		return
+	case report.Unchanged:
+		fmt.Fprintf(w, "Stage %s is up to date (nothing changed).\n", report.Stage)
 	}
 	fmt.Fprintln(w, "Resources deployed:")
 	if report.LambdaARN != "" {
@@ -152,7 +186,6 @@ func runDeploy(ctx context.Context, env *Env, g *globalOptions, o *deployOptions
 	if report.RestAPIURL != "" {
 		fmt.Fprintf(w, "  - Rest API URL: %s\n", report.RestAPIURL)
 	}
-	return nil
 }
 
 // deployRequest fills the target's request from the resolved stage and the artifact.

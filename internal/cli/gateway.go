@@ -41,10 +41,6 @@ func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions
 	if err != nil {
 		return err
 	}
-	stamp, err := localcloud.StatStamp(dir)
-	if err != nil {
-		return fmt.Errorf("read the local cloud state: %w", err)
-	}
 	st, err := localcloud.Load(dir)
 	if err != nil {
 		return err
@@ -53,17 +49,37 @@ func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions
 	if portSet {
 		port = o.port
 	}
+	ln, err := listen(o.host, port)
+	if err != nil {
+		return err
+	}
+	return serveLocalCloud(ctx, env, dir, ln, nil)
+}
+
+// serveLocalCloud serves the local cloud of the project in dir on ln until ctx ends, applying deploys and
+// deletes as they happen, then stops every function process (ln is closed). It prints the stages' URLs
+// with the port actually listened on, then calls intro, when not nil, with the state it starts from.
+func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, intro func(*localcloud.State, net.Addr)) error {
+	defer ln.Close()
+	// The stamp is taken before the read: a deploy in between is seen as a change, not missed.
+	stamp, err := localcloud.StatStamp(dir)
+	if err != nil {
+		return fmt.Errorf("read the local cloud state: %w", err)
+	}
+	st, err := localcloud.Load(dir)
+	if err != nil {
+		return err
+	}
 	gw, err := gateway.New(localAPIs(dir, st), gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
 	if err != nil {
 		return fmt.Errorf("local cloud state: %w", err)
 	}
 	defer closeGateway(gw, env.Err)
-	ln, err := listen(o.host, port)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(env.Out, "Serving the local cloud of %s on http://%s/\n", dir, ln.Addr())
 	printStages(env.Out, st, ln.Addr())
+	if intro != nil {
+		intro(st, ln.Addr())
+	}
 	go watchState(ctx, env, dir, stamp, gw, ln.Addr())
 	return serveUntilDone(ctx, ln, gw)
 }

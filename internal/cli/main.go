@@ -141,6 +141,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newExportCommand(env, g),
 		newRunCommand(env, g),
 		newGatewayCommand(env, g),
+		newUpCommand(env, g),
 	)
 	return root
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -72,6 +73,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"http":     cmdHTTP,
 			"freeport": cmdFreePort,
+			"setmatch": cmdSetMatch,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) { // sleep DURATION
 				d, err := time.ParseDuration(strings.Join(args, ""))
 				ts.Check(err)
@@ -93,17 +95,23 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// cmdHTTP is `http [-want TEXT] METHOD URL [BODY]`: it sends one request, retrying for up to 2 minutes while
-// the connection fails (a server started in the background may still be building) or, with -want, until the
-// body contains TEXT (a rebuild may still be running), and prints the status line then the body. With `!`
-// it expects a status of 400 or more.
+// cmdHTTP is `http [-want TEXT] [-host HOST] METHOD URL [BODY]`: it sends one request, retrying for up to 2
+// minutes while the connection fails (a server started in the background may still be building) or, with
+// -want, until the body contains TEXT (a rebuild may still be running), and prints the status line then the
+// body. -host sets the Host header (e.g. {id}.execute-api.localhost:PORT, which Go's resolver cannot dial).
+// With `!` it expects a status of 400 or more.
 func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
-	want := ""
-	if len(args) > 2 && args[0] == "-want" {
-		want, args = args[1], args[2:]
+	want, host := "", ""
+	for len(args) > 2 && (args[0] == "-want" || args[0] == "-host") {
+		if args[0] == "-want" {
+			want = args[1]
+		} else {
+			host = args[1]
+		}
+		args = args[2:]
 	}
 	if len(args) < 2 || len(args) > 3 {
-		ts.Fatalf("usage: http [-want TEXT] METHOD URL [BODY]")
+		ts.Fatalf("usage: http [-want TEXT] [-host HOST] METHOD URL [BODY]")
 	}
 	var resp *http.Response
 	var data []byte
@@ -114,6 +122,9 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		req, err := http.NewRequest(args[0], args[1], body)
 		ts.Check(err)
+		if host != "" {
+			req.Host = host
+		}
 		if resp, err = http.DefaultClient.Do(req); err == nil {
 			data, err = io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -140,4 +151,19 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	ln.Close()
+}
+
+// cmdSetMatch is `setmatch NAME FILE REGEXP`: it sets $NAME to the first submatch of REGEXP in FILE (e.g. a
+// REST API id from a record), failing when there is none.
+func cmdSetMatch(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: setmatch NAME FILE REGEXP")
+	}
+	re, err := regexp.Compile(args[2])
+	ts.Check(err)
+	m := re.FindStringSubmatch(ts.ReadFile(args[1]))
+	if len(m) < 2 {
+		ts.Fatalf("%s: no match for %s", args[1], args[2])
+	}
+	ts.Setenv(args[0], m[1])
 }
