@@ -231,7 +231,9 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 		return result, nil
 	}
 
-	fmt.Fprintf(progress, "Storing artifact %s\n", req.Artifact.SHA256)
+	if !artifactPresent(Dir(c.project), rel) {
+		fmt.Fprintf(progress, "Storing artifact %s\n", req.Artifact.SHA256)
+	}
 	if err := storeArtifact(Dir(c.project), rel, req.Artifact); err != nil {
 		return nil, err
 	}
