@@ -86,7 +86,12 @@ func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		// The runtime hung up (it exited or was killed); the process watcher deals with the environment.
 	case <-e.stopping:
-		writeAPIError(w, http.StatusInternalServerError, "Runtime.ExitError", "the execution environment is shutting down")
+		// As in Lambda, a runtime shutting down is never answered: it gets SIGTERM, then SIGKILL. Answering
+		// would only make it log a failed /next on its way out.
+		select {
+		case <-r.Context().Done():
+		case <-e.exited:
+		}
 	}
 	if prev != nil {
 		e.report(logJob{end: prev})
