@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
+	"github.com/coworks-go/coworks/internal/functiontest"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,39 +23,8 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gateway-fn-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
-		"./testdata/fn/probe", "./testdata/fn/authsvc", "../../examples/hello")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building test functions:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if leftovers := processesUnder(dir); len(leftovers) > 0 && code == 0 {
-		fmt.Fprintln(os.Stderr, "FAIL: function processes left running after the tests:", leftovers)
-		code = 1
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// processesUnder lists live processes whose executable is in dir.
-func processesUnder(dir string) []string {
-	entries, _ := os.ReadDir("/proc")
-	var found []string
-	for _, e := range entries {
-		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
-		if err == nil && strings.HasPrefix(exe, dir) {
-			found = append(found, e.Name()+":"+exe)
-		}
-	}
-	return found
+	functiontest.Main(m, []string{"./testdata/fn/probe", "./testdata/fn/authsvc", "../../examples/hello"},
+		func(dir string) { binDir = dir })
 }
 
 // routesOf asks a built function for its route table (CWS_ROUTES=1), as the build step does.

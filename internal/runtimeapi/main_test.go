@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
+	"github.com/coworks-go/coworks/internal/functiontest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,42 +19,11 @@ var binDir string
 var testFunctions = []string{"echo", "sleep", "crash", "fail", "slowinit", "logs", "env", "idle"}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "runtimeapi-fn-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	pkgs := make([]string, len(testFunctions))
+	for i, fn := range testFunctions {
+		pkgs[i] = "./testdata/fn/" + fn
 	}
-	binDir = dir
-	args := []string{"build", "-o", dir + string(filepath.Separator)}
-	for _, fn := range testFunctions {
-		args = append(args, "./testdata/fn/"+fn)
-	}
-	cmd := exec.Command("go", args...)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building test functions:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if leftovers := processesUnder(dir); len(leftovers) > 0 && code == 0 {
-		fmt.Fprintln(os.Stderr, "FAIL: function processes left running after the tests:", leftovers)
-		code = 1
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// processesUnder lists live processes whose executable is in dir (zombies excluded: they have no exe link).
-func processesUnder(dir string) []string {
-	entries, _ := os.ReadDir("/proc")
-	var found []string
-	for _, e := range entries {
-		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
-		if err == nil && strings.HasPrefix(exe, dir) {
-			found = append(found, e.Name()+":"+exe)
-		}
-	}
-	return found
+	functiontest.Main(m, pkgs, func(dir string) { binDir = dir })
 }
 
 // logBuffer is a LogWriter tests can read while the pool writes.
