@@ -63,21 +63,31 @@ func New(projectDir string, opts Options) *Cloud {
 // Name returns "local".
 func (c *Cloud) Name() string { return TargetName }
 
-// lock takes the local cloud's lock, loads the state and the stage's record and cws metadata.
-func (c *Cloud) lock(ctx context.Context) (func(), *State, error) {
-	unlock, err := safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
+// open takes the local cloud's lock and loads the state and the stage's record, refusing a stage that
+// another target deployed. The caller releases the lock with unlock.
+func (c *Cloud) open(ctx context.Context, appName, stage string) (unlock func(), st *State, rec *deployed.Record, err error) {
+	unlock, err = safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("lock the local cloud: %w", err)
+		return nil, nil, nil, fmt.Errorf("lock the local cloud: %w", err)
 	}
-	st, err := Load(c.project)
-	if err != nil {
-		unlock()
-		return nil, nil, err
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
+	if st, err = Load(c.project); err != nil {
+		return nil, nil, nil, err
 	}
 	if st.Version == 0 && len(st.RestAPIs) == 0 {
 		st.Port = c.opts.Port
 	}
-	return unlock, st, nil
+	if rec, err = deployed.Load(c.project, stage, appName); err != nil {
+		return nil, nil, nil, err
+	}
+	if err = checkOwner(c.project, stage, rec); err != nil {
+		return nil, nil, nil, err
+	}
+	return unlock, st, rec, nil
 }
 
 // checkOwner refuses a stage whose record another target wrote and which still lists resources.
@@ -113,18 +123,11 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 	if err != nil {
 		return nil, err
 	}
-	unlock, st, err := c.lock(ctx)
+	unlock, st, rec, err := c.open(ctx, req.AppName, req.Stage)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	rec, err := deployed.Load(c.project, req.Stage, req.AppName)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOwner(c.project, req.Stage, rec); err != nil {
-		return nil, err
-	}
 
 	oldAPI, oldStage := st.FindStage(req.Stage)
 	var oldAPIID string
@@ -274,18 +277,11 @@ func (c *Cloud) Delete(ctx context.Context, req *target.DeleteRequest) (*target.
 	if progress == nil {
 		progress = io.Discard
 	}
-	unlock, st, err := c.lock(ctx)
+	unlock, st, _, err := c.open(ctx, req.AppName, req.Stage)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	rec, err := deployed.Load(c.project, req.Stage, req.AppName)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOwner(c.project, req.Stage, rec); err != nil {
-		return nil, err
-	}
 	res := &target.DeleteResult{}
 	var moved []string
 	if api, s := st.FindStage(req.Stage); s != nil {
