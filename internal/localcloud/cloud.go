@@ -66,13 +66,13 @@ func (c *Cloud) Name() string { return TargetName }
 // open takes the local cloud's lock and loads the state and the stage's record, refusing a stage that
 // another target deployed. The caller releases the lock with unlock.
 func (c *Cloud) open(ctx context.Context, appName, stage string) (unlock func(), st *State, rec *deployed.Record, err error) {
-	unlock, err = safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
+	release, err := safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("lock the local cloud: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			unlock()
+			release()
 		}
 	}()
 	if st, err = Load(c.project); err != nil {
@@ -87,7 +87,7 @@ func (c *Cloud) open(ctx context.Context, appName, stage string) (unlock func(),
 	if err = checkOwner(c.project, stage, rec); err != nil {
 		return nil, nil, nil, err
 	}
-	return unlock, st, rec, nil
+	return release, st, rec, nil
 }
 
 // checkOwner refuses a stage whose record another target wrote and which still lists resources.
