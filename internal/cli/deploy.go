@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -209,6 +210,7 @@ func deployRequest(s *config.Stage, a *build.Artifact, apiID, apiStage string, p
 			ReservedConcurrency: reserved,
 			Region:              s.AWSRegion,
 			Architecture:        a.Architecture,
+			BinaryMediaTypes:    slices.Clone(binaryMediaTypes),
 		},
 		Config:   s,
 		PlanOnly: plan,

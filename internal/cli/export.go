@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -85,7 +86,7 @@ func runExportTerraform(ctx context.Context, env *Env, g *globalOptions, o *expo
 	}
 	in, err := terraform.InputFor(terraform.Source{
 		Stage: s, ProjectDir: dir, Region: s.AWSRegion, RestAPI: ref,
-		ZipPath: art.ZipPath, SHA256: art.SHA256, Routes: art.Routes,
+		ZipPath: art.ZipPath, SHA256: art.SHA256, Routes: art.Routes, BinaryMediaTypes: slices.Clone(binaryMediaTypes),
 	})
 	if err != nil {
 		return err
@@ -169,7 +170,7 @@ func runExportOpenAPI(ctx context.Context, env *Env, g *globalOptions, o *export
 	if err != nil {
 		return err
 	}
-	in, err := terraform.InputFor(terraform.Source{Stage: s, ProjectDir: dir, Routes: art.Routes})
+	in, err := terraform.InputFor(terraform.Source{Stage: s, ProjectDir: dir, Routes: art.Routes, BinaryMediaTypes: slices.Clone(binaryMediaTypes)})
 	if err != nil {
 		return err
 	}

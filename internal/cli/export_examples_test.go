@@ -122,8 +122,12 @@ func TestExportExamplesHello(t *testing.T) {
 
 	t.Run("the API invokes the function named by the stage variable", func(t *testing.T) {
 		if !strings.Contains(string(tree["api-dev/api.tf"]), `file("${path.module}/openapi.json")`) ||
-			!strings.Contains(string(tree["api-dev/api.tf"]), "body        = local.openapi") {
+			attrExpr(t, tree["api-dev/api.tf"], "api-dev/api.tf", "aws_api_gateway_rest_api", "body") != "local.openapi" {
 			t.Fatalf("api-dev/api.tf does not define the REST API by openapi.json:\n%s", tree["api-dev/api.tf"])
+		}
+		media := attrValue(t, tree["api-dev/api.tf"], "api-dev/api.tf", "aws_api_gateway_rest_api", "binary_media_types")
+		if !media.Type().IsTupleType() || media.LengthInt() != len(binaryMediaTypes) || !media.Index(cty.NumberIntVal(0)).RawEquals(cty.StringVal("application/octet-stream")) {
+			t.Errorf("binary_media_types = %#v, want the list cws run serves (%d types, application/octet-stream first)", media, len(binaryMediaTypes))
 		}
 		var doc struct {
 			Paths map[string]map[string]json.RawMessage `json:"paths"`

@@ -39,6 +39,18 @@ func gatewayStage(apiStage, cwsStage, deployKey string, routes []coworks.Route, 
 	return st
 }
 
+// binaryMediaTypes is the binaryMediaTypes of every REST API cws serves, deploys or exports: AWS Chalice's
+// defaults (the APIGateway.binary_types that chalice deploy gives every API). Request bodies of these types
+// reach the function base64-encoded, and base64 responses reach the client as bytes when its first Accept
+// type is one of them; other bodies travel as UTF-8 text, as on AWS. One list for cws run, cws deploy (both
+// targets) and cws export, so a binary round trip that works locally works on AWS. Callers clone it.
+var binaryMediaTypes = []string{
+	"application/octet-stream", "application/x-tar", "application/zip",
+	"audio/basic", "audio/ogg", "audio/mp4", "audio/mpeg", "audio/wav", "audio/webm",
+	"image/png", "image/jpg", "image/jpeg", "image/gif",
+	"video/ogg", "video/mpeg", "video/webm",
+}
+
 // deploymentID derives a stable 10-character deployment id from a build's identity.
 func deploymentID(key string) string {
 	sum := sha256.Sum256([]byte(key))

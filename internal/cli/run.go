@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,12 @@ func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, e
 	if err != nil {
 		return nil, nil, withTry(fmt.Errorf("build: %w", err), "fix the error above, then run cws run again")
 	}
+	return []gateway.API{runAPI(s, art)}, s, nil
+}
+
+// runAPI is the API cws run serves: stage s with build art, also at the root, with the binary media types
+// a deploy gives the API.
+func runAPI(s *config.Stage, art *build.Artifact) gateway.API {
 	sum := sha256.Sum256([]byte(s.AppName + "/" + s.StageName))
 	var reserved *int
 	if s.ReservedConcurrency.Set {
@@ -106,8 +113,8 @@ func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, e
 		Timeout:    time.Duration(s.LambdaTimeout) * time.Second,
 		Region:     s.AWSRegion,
 	}, reserved)
-	api := gateway.API{ID: hex.EncodeToString(sum[:5]), Stages: []gateway.Stage{st}, RootStage: st.Name}
-	return []gateway.API{api}, s, nil
+	return gateway.API{ID: hex.EncodeToString(sum[:5]), Stages: []gateway.Stage{st}, RootStage: st.Name,
+		BinaryMediaTypes: slices.Clone(binaryMediaTypes)}
 }
 
 // watch rebuilds and swaps the function when the sources or the config change, until ctx ends.

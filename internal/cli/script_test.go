@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -11,8 +14,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -74,6 +79,7 @@ func TestScripts(t *testing.T) {
 			"http":     cmdHTTP,
 			"freeport": cmdFreePort,
 			"setmatch": cmdSetMatch,
+			"randfile": cmdRandFile,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) { // sleep DURATION
 				d, err := time.ParseDuration(strings.Join(args, ""))
 				ts.Check(err)
@@ -95,51 +101,218 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// cmdHTTP is `http [-want TEXT] [-host HOST] METHOD URL [BODY]`: it sends one request, retrying for up to 2
-// minutes while the connection fails (a server started in the background may still be building) or, with
-// -want, until the body contains TEXT (a rebuild may still be running), and prints the status line then the
-// body. -host sets the Host header (e.g. {id}.execute-api.localhost:PORT, which Go's resolver cannot dial).
-// With `!` it expects a status of 400 or more.
+// cmdHTTP is `http [flags] METHOD URL [BODY]`: it sends one request, retrying for up to 2 minutes while
+// the connection fails (a server started in the background may still be building) or, with -want, until the
+// body contains TEXT (a rebuild may still be running), and prints the status line, the response headers
+// with -headers ("Name: value", sorted, names as Go's client canonicalises them: X-Amzn-Errortype), then
+// the body. Without -status, `!` expects a status of 400 or more
+// and no `!` one below 400. Flags:
+//
+//	-want TEXT      retry until the body contains TEXT (with -parallel: every body must contain it)
+//	-host HOST      the Host header (e.g. {id}.execute-api.localhost:PORT, which Go's resolver cannot dial)
+//	-header K:V     a request header (repeatable)
+//	-status N       the status must be N (`!` is then refused)
+//	-headers        print the response headers
+//	-binary FILE    send FILE's bytes as the body
+//	-out FILE       write the response body to FILE instead of printing it
+//	-parallel N     send N requests at once, no retries (the server must be up): each must pass the status
+//	                check (and -want); prints "N responses: STATUS" per status seen, then the first body
 func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
-	want, host := "", ""
-	for len(args) > 2 && (args[0] == "-want" || args[0] == "-host") {
-		if args[0] == "-want" {
-			want = args[1]
-		} else {
-			host = args[1]
+	var req httpRequest
+	parallel := 0
+	for len(args) > 2 && strings.HasPrefix(args[0], "-") {
+		flag := args[0]
+		if flag == "-headers" {
+			req.showHeaders = true
+			args = args[1:]
+			continue
 		}
+		val := args[1]
 		args = args[2:]
+		switch flag {
+		case "-want":
+			req.want = val
+		case "-host":
+			req.host = val
+		case "-header":
+			k, v, ok := strings.Cut(val, ":")
+			if !ok {
+				ts.Fatalf("http -header %q: want NAME:VALUE", val)
+			}
+			req.header = append(req.header, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
+		case "-status":
+			n, err := strconv.Atoi(val)
+			ts.Check(err)
+			req.status = n
+		case "-binary":
+			data, err := os.ReadFile(ts.MkAbs(val))
+			ts.Check(err)
+			req.body, req.hasBody = data, true
+		case "-out":
+			req.out = ts.MkAbs(val)
+		case "-parallel":
+			n, err := strconv.Atoi(val)
+			ts.Check(err)
+			parallel = n
+		default:
+			ts.Fatalf("http: unknown flag %s", flag)
+		}
 	}
-	if len(args) < 2 || len(args) > 3 {
-		ts.Fatalf("usage: http [-want TEXT] [-host HOST] METHOD URL [BODY]")
+	if len(args) < 2 || len(args) > 3 || (len(args) == 3 && req.hasBody) {
+		ts.Fatalf("usage: http [-want TEXT] [-host HOST] [-header K:V] [-status N] [-headers] [-binary FILE] [-out FILE] [-parallel N] METHOD URL [BODY]")
+	}
+	if neg && req.status != 0 {
+		ts.Fatalf("http: use -status N or !, not both")
+	}
+	req.method, req.url = args[0], args[1]
+	if len(args) == 3 {
+		req.body, req.hasBody = []byte(args[2]), true
+	}
+	check := func(status int) string {
+		switch {
+		case req.status != 0 && status != req.status:
+			return fmt.Sprintf("status %d, want %d", status, req.status)
+		case req.status == 0 && (status >= 400) != neg:
+			return fmt.Sprintf("unexpected status %d", status)
+		}
+		return ""
+	}
+	if parallel > 0 {
+		httpParallel(ts, &req, parallel, check)
+		return
 	}
 	var resp *http.Response
 	var data []byte
 	for end := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		var body io.Reader
-		if len(args) == 3 {
-			body = strings.NewReader(args[2])
-		}
-		req, err := http.NewRequest(args[0], args[1], body)
-		ts.Check(err)
-		if host != "" {
-			req.Host = host
-		}
-		if resp, err = http.DefaultClient.Do(req); err == nil {
-			data, err = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err == nil && strings.Contains(string(data), want) {
-				break
-			}
+		var err error
+		if resp, data, err = req.do(); err == nil && strings.Contains(string(data), req.want) {
+			break
 		}
 		if time.Now().After(end) {
-			ts.Fatalf("%s %s: %v; last body %q, want %q in it", args[0], args[1], err, data, want)
+			ts.Fatalf("%s %s: %v; last body %q, want %q in it", req.method, req.url, err, data, req.want)
 		}
 	}
-	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, data)
-	if failed := resp.StatusCode >= 400; failed != neg {
-		ts.Fatalf("%s %s: unexpected status %d", args[0], args[1], resp.StatusCode)
+	req.print(ts, resp, data)
+	if problem := check(resp.StatusCode); problem != "" {
+		ts.Fatalf("%s %s: %s", req.method, req.url, problem)
 	}
+}
+
+// httpRequest is one request of cmdHTTP and how to show its response.
+type httpRequest struct {
+	method, url, host, want, out string
+	header                       [][2]string
+	body                         []byte
+	hasBody, showHeaders         bool
+	status                       int
+}
+
+// do sends the request once and reads the whole response body.
+func (r *httpRequest) do() (*http.Response, []byte, error) {
+	var body io.Reader
+	if r.hasBody {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequest(r.method, r.url, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.host != "" {
+		req.Host = r.host
+	}
+	for _, kv := range r.header {
+		req.Header.Add(kv[0], kv[1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	return resp, data, err
+}
+
+// print writes the status, the headers when asked, and the body (or saves it with -out).
+func (r *httpRequest) print(ts *testscript.TestScript, resp *http.Response, data []byte) {
+	fmt.Fprintf(ts.Stdout(), "%d\n", resp.StatusCode)
+	if r.showHeaders {
+		keys := make([]string, 0, len(resp.Header))
+		for k := range resp.Header {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			for _, v := range resp.Header[k] {
+				fmt.Fprintf(ts.Stdout(), "%s: %s\n", k, v)
+			}
+		}
+	}
+	if r.out != "" {
+		ts.Check(os.WriteFile(r.out, data, 0o644))
+		fmt.Fprintf(ts.Stdout(), "(%d bytes written to %s)\n", len(data), filepath.Base(r.out))
+		return
+	}
+	fmt.Fprintf(ts.Stdout(), "%s\n", data)
+}
+
+// httpParallel sends n copies of req at once and fails unless every one passes check and contains req.want.
+func httpParallel(ts *testscript.TestScript, req *httpRequest, n int, check func(int) string) {
+	type result struct {
+		status int
+		body   []byte
+		err    error
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, data, err := req.do()
+			results[i] = result{body: data, err: err}
+			if err == nil {
+				results[i].status = resp.StatusCode
+			}
+		}()
+	}
+	wg.Wait()
+	counts := map[int]int{}
+	var problems []string
+	for i, r := range results {
+		switch {
+		case r.err != nil:
+			problems = append(problems, fmt.Sprintf("request %d: %v", i, r.err))
+			continue
+		case check(r.status) != "":
+			problems = append(problems, fmt.Sprintf("request %d: %s, body %q", i, check(r.status), r.body))
+		case !strings.Contains(string(r.body), req.want):
+			problems = append(problems, fmt.Sprintf("request %d: body %q, want %q in it", i, r.body, req.want))
+		}
+		counts[r.status]++
+	}
+	statuses := slices.Sorted(maps.Keys(counts))
+	for _, s := range statuses {
+		fmt.Fprintf(ts.Stdout(), "%d responses: %d\n", counts[s], s)
+	}
+	if results[0].err == nil {
+		fmt.Fprintf(ts.Stdout(), "%s\n", results[0].body)
+	}
+	if len(problems) > 0 {
+		ts.Fatalf("%s %s x%d: %d failed:\n%s", req.method, req.url, n, len(problems), strings.Join(problems, "\n"))
+	}
+}
+
+// cmdRandFile is `randfile FILE SIZE`: it writes SIZE random bytes to FILE (binary bodies for round trips).
+func cmdRandFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: randfile FILE SIZE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	data := make([]byte, n)
+	_, err = rand.Read(data)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
 }
 
 // cmdFreePort is `freeport NAME`: it sets $NAME to a TCP port free on 127.0.0.1.
