@@ -108,6 +108,11 @@ func resolveStage(env *Env, g *globalOptions, fn string) (string, *config.Projec
 	if err != nil {
 		return "", nil, nil, err
 	}
+	if !p.HasStage(name) {
+		// Valid, as in Chalice, but often a typo: say so where scripts reading stdout won't mind.
+		fmt.Fprintf(env.Err, "Note: stage %s is not in %s: it gets the top-level values (add it with: cws stage add %s)\n",
+			name, config.RelPath, name)
+	}
 	return dir, p, s, nil
 }
 
