@@ -245,3 +245,10 @@ Medians of $rounds rounds; every measurement on a freshly started server after a
 | memory of the cws run process itself (VmRSS) | $(mb "$(m cws-root.cwsrss)") |
 | memory of one warm environment in runtimefloor | $(m floor.envrss) MB |
 EOF
+
+echo
+echo "| per-round values (µs, req/s, ms, kB) | rounds |"
+echo "|---|---|"
+for k in $(printf '%s\n' "${!res[@]}" | sort); do
+	echo "| $k |${res[$k]} |"
+done
