@@ -100,6 +100,7 @@ func TestFunctionSeesLambdaEnvironmentAndInvocationHeaders(t *testing.T) {
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/app-dev",
 		"PATH":                            "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
 		"_X_AMZN_TRACE_ID":                opts.TraceID,
+		"GOMAXPROCS":                      "1", // 256 MB is a fraction of one vCPU in Lambda
 	}
 	for k, v := range want {
 		if got.Env[k] != v {
