@@ -4,7 +4,7 @@
 //
 // It does no I/O, starts no goroutines and never reads the clock: the local gateway (internal/gateway) hands
 // it requests, identifiers and the current time, and writes the Response values it returns. Behaviour follows
-// /work/shared/specs/apigw-lambda.md (sections 1–5); comments cite the section a rule comes from.
+// the project's specs/apigw-lambda.md (sections 1–5); comments cite the section a rule comes from.
 //
 // The request pipeline, in the order the gateway calls it:
 //
