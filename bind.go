@@ -207,14 +207,15 @@ func readBody(r *http.Request) ([]byte, *Error) {
 	return body, nil
 }
 
-// isForm reports whether the request body is a URL-encoded form rather than JSON.
-func isForm(r *http.Request) bool {
+// isForm reports whether the request body is a URL-encoded form rather than JSON. A body declared as a
+// form that starts with '{' is JSON: `curl -d '{"value": 1}'` labels every body a form.
+func isForm(r *http.Request, body []byte) bool {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		return false
 	}
 	mt, _, _ := mime.ParseMediaType(ct)
-	return mt == "application/x-www-form-urlencoded"
+	return mt == "application/x-www-form-urlencoded" && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{"))
 }
 
 // jsonError turns an encoding/json decoding error into the 400 a client can act on.
@@ -256,7 +257,7 @@ func bindMap(r *http.Request) (map[string]any, *Error) {
 		return nil, e
 	}
 	if body != nil {
-		if isForm(r) {
+		if isForm(r, body) {
 			form, err := url.ParseQuery(string(body))
 			if err != nil {
 				return nil, BadRequest("request body is not a valid form: %v", err)

@@ -81,7 +81,7 @@ func (sf *structFields) bind(r *http.Request, ptr reflect.Value) *Error {
 	}
 	v := ptr.Elem()
 	if body != nil {
-		if isForm(r) {
+		if isForm(r, body) {
 			if e := sf.bindQuery(v, string(body)); e != nil {
 				return e
 			}

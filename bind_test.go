@@ -49,6 +49,8 @@ func TestBindStruct(t *testing.T) {
 			want: queryIn{Name: "ann", Count: 5, Tags: []string{"q"}}},
 		{name: "form body", method: "POST", target: "/query", body: "name=form&tags=1&tags=2", ctype: "application/x-www-form-urlencoded",
 			want: queryIn{Name: "form", Tags: []string{"1", "2"}}},
+		{name: "JSON body sent as a form (curl -d)", method: "POST", target: "/query", body: `{"name": "curl"}`, ctype: "application/x-www-form-urlencoded",
+			want: queryIn{Name: "curl"}},
 		{name: "empty body", method: "POST", target: "/query", body: "  ", want: queryIn{}},
 	}
 	for _, tt := range tests {
