@@ -298,9 +298,11 @@ func firstFound(k *Key, order []layerRef) (*Value, Source) {
 	return defaultValue(k), Source{Layer: LayerDefault, Offset: -1}
 }
 
-var defaults = map[string]*Value{}
+// defaults holds the parsed default value of every key that has one.
+var defaults = parseDefaults()
 
-func init() {
+func parseDefaults() map[string]*Value {
+	m := map[string]*Value{}
 	for _, k := range Keys {
 		if k.Default == "" {
 			continue
@@ -309,8 +311,9 @@ func init() {
 		if err != nil {
 			panic("config: bad default of " + k.Name + ": " + err.Error())
 		}
-		defaults[k.Name] = v
+		m[k.Name] = v
 	}
+	return m
 }
 
 func defaultValue(k *Key) *Value { return defaults[k.Name] }
