@@ -83,6 +83,15 @@ type proxyResponse struct {
 }
 
 func parseProxyResponse(payload []byte) (proxyResponse, error) {
+	if pr, ok := parseProxyResponseFast(payload); ok {
+		return pr, nil
+	}
+	return parseProxyResponseJSON(payload)
+}
+
+// parseProxyResponseJSON is the reference parser, with encoding/json: it decides every payload the fast
+// parser declines, and says what is wrong with the invalid ones.
+func parseProxyResponseJSON(payload []byte) (proxyResponse, error) {
 	pr := proxyResponse{status: http.StatusOK, header: http.Header{}}
 	trimmed := bytes.TrimSpace(payload)
 	if len(trimmed) == 0 || trimmed[0] != '{' {

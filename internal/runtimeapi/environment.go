@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -115,13 +116,24 @@ func (e *environment) report(job logJob) {
 	}
 }
 
-// reporter writes queued lines until the process has exited and the queue is drained.
+// reporter writes queued lines until the process has exited and the queue is drained. The lines of every
+// job already queued go out in one Write.
 func (e *environment) reporter() {
 	defer close(e.reporting)
+	var buf []byte
 	for {
 		select {
 		case job := <-e.logJobs:
-			e.writeJob(job)
+			buf = e.appendJob(buf[:0], job)
+			for more := true; more; {
+				select {
+				case job := <-e.logJobs:
+					buf = e.appendJob(buf, job)
+				default:
+					more = false
+				}
+			}
+			e.pool.logs.write(buf)
 		case <-e.exited:
 			for {
 				select {
@@ -136,12 +148,18 @@ func (e *environment) reporter() {
 }
 
 func (e *environment) writeJob(job logJob) {
+	e.pool.logs.write(e.appendJob(nil, job))
+}
+
+// appendJob appends the job's lines: END and REPORT of the invocation it closes, START of the one it opens.
+func (e *environment) appendJob(b []byte, job logJob) []byte {
 	if job.end != nil {
-		e.complete(job.end)
+		b = e.appendComplete(b, job.end)
 	}
 	if job.start != nil {
-		e.pool.logs.line(e.pool.cfg.Stage, "", "START RequestId: "+job.start.id+" Version: "+e.pool.cfg.Version)
+		b = appendLine(b, e.pool.cfg.Stage, "", "START RequestId: "+job.start.id+" Version: "+e.pool.cfg.Version)
 	}
+	return b
 }
 
 // start opens the environment's Runtime API listener and starts the process.
@@ -380,8 +398,8 @@ func (e *environment) expire(inv *invocation) {
 	e.stop(0)
 }
 
-// complete writes END and REPORT for an invocation the runtime is done with.
-func (e *environment) complete(inv *invocation) {
+// appendComplete appends END and REPORT for an invocation the runtime is done with.
+func (e *environment) appendComplete(b []byte, inv *invocation) []byte {
 	e.mu.Lock()
 	res, status := inv.result, inv.status
 	e.mu.Unlock()
@@ -391,18 +409,31 @@ func (e *environment) complete(inv *invocation) {
 	}
 	// VmHWM is read here, after the caller has its answer: reading /proc costs tens of microseconds.
 	res.MaxMemoryMB = int((e.readHWM() + 1023) / 1024)
-	logs, stage := e.pool.logs, e.pool.cfg.Stage
-	logs.line(stage, "", "END RequestId: "+inv.id)
-	report := "REPORT RequestId: " + inv.id + "\tDuration: " + millis(res.Duration) + " ms\tBilled Duration: " +
-		fmt.Sprint(res.BilledDuration.Milliseconds()) + " ms\tMemory Size: " + fmt.Sprint(e.pool.cfg.MemoryMB) +
-		" MB\tMax Memory Used: " + fmt.Sprint(res.MaxMemoryMB) + " MB"
+	stage := e.pool.cfg.Stage
+	b = appendLine(b, stage, "", "END RequestId: "+inv.id)
+	b = append(b, '[')
+	b = append(b, stage...)
+	b = append(b, "] REPORT RequestId: "...)
+	b = append(b, inv.id...)
+	b = append(b, "\tDuration: "...)
+	b = appendMillis(b, res.Duration)
+	b = append(b, " ms\tBilled Duration: "...)
+	b = strconv.AppendInt(b, res.BilledDuration.Milliseconds(), 10)
+	b = append(b, " ms\tMemory Size: "...)
+	b = strconv.AppendInt(b, int64(e.pool.cfg.MemoryMB), 10)
+	b = append(b, " MB\tMax Memory Used: "...)
+	b = strconv.AppendInt(b, int64(res.MaxMemoryMB), 10)
+	b = append(b, " MB"...)
 	if inv.cold {
-		report += "\tInit Duration: " + millis(inv.initDur) + " ms"
+		b = append(b, "\tInit Duration: "...)
+		b = appendMillis(b, inv.initDur)
+		b = append(b, " ms"...)
 	}
 	if status != "" {
-		report += "\tStatus: " + status
+		b = append(b, "\tStatus: "...)
+		b = append(b, status...)
 	}
-	logs.line(stage, "", report)
+	return append(b, '\n')
 }
 
 // watch waits for the process to exit, fails the invocation it abandoned and removes the environment.
@@ -497,5 +528,10 @@ func boolInt(b bool) int {
 
 // millis formats d as Lambda's REPORT lines do: milliseconds with two decimals.
 func millis(d time.Duration) string {
-	return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond))
+	return string(appendMillis(nil, d))
+}
+
+// appendMillis appends millis(d) to b.
+func appendMillis(b []byte, d time.Duration) []byte {
+	return strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 2, 64)
 }

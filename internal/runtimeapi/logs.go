@@ -22,24 +22,34 @@ type logSink struct {
 // line writes `[stage] requestID text` (or `[stage] text` without a request id); multi-line text gets the
 // prefix on every line.
 func (s *logSink) line(stage, requestID, text string) {
-	prefix := "[" + stage + "] "
-	if requestID != "" {
-		prefix += requestID + " "
-	}
-	var b bytes.Buffer
+	s.write(appendLine(make([]byte, 0, 64+len(text)), stage, requestID, text))
+}
+
+// write writes lines formatted by appendLine in one Write.
+func (s *logSink) write(b []byte) {
+	s.mu.Lock()
+	_, _ = s.w.Write(b)
+	s.mu.Unlock()
+}
+
+// appendLine appends what line writes to b.
+func appendLine(b []byte, stage, requestID, text string) []byte {
 	for {
 		head, rest, more := strings.Cut(text, "\n")
-		b.WriteString(prefix)
-		b.WriteString(head)
-		b.WriteByte('\n')
+		b = append(b, '[')
+		b = append(b, stage...)
+		b = append(b, "] "...)
+		if requestID != "" {
+			b = append(b, requestID...)
+			b = append(b, ' ')
+		}
+		b = append(b, head...)
+		b = append(b, '\n')
 		if !more {
-			break
+			return b
 		}
 		text = rest
 	}
-	s.mu.Lock()
-	_, _ = s.w.Write(b.Bytes())
-	s.mu.Unlock()
 }
 
 // lineWriter receives one stream (stdout or stderr) of an environment's process and forwards complete lines,
