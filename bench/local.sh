@@ -239,7 +239,7 @@ Medians of $rounds rounds; every measurement on a freshly started server after a
 |---|---:|
 | cws run 1-conn p50 / plain net/http p50 | $(ratio "$(m cws-root.p50)" "$(m nethttp.p50)") |
 | cws run 32-conn req/s / plain net/http | $(ratio "$(m cws-root.rps)" "$(m nethttp.rps)") |
-| first request to a freshly started cws run (cold environment + authorizer probe + GET /) | $(m cws.first) ms |
+| first request to a freshly started cws run (cold environment + GET /) | $(m cws.first) ms |
 | warm environments after the 32-connection run (GET /) | $(m cws-root.envs) |
 | memory per warm environment (VmRSS of the function processes, mean per process) | $(mb "$(m cws-root.envrss)") |
 | memory of the cws run process itself (VmRSS) | $(mb "$(m cws-root.cwsrss)") |
