@@ -52,7 +52,8 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	if err == nil {
 		return 0
 	}
-	if strings.HasPrefix(err.Error(), "unknown command ") {
+	var h *hintError
+	if strings.HasPrefix(err.Error(), "unknown command ") && !errors.As(err, &h) {
 		err = withTry(err, "cws --help")
 	}
 	return reportError(env.Err, err)
@@ -143,5 +144,26 @@ func newRootCommand(env *Env) *cobra.Command {
 		newGatewayCommand(env, g),
 		newUpCommand(env, g),
 	)
+	for _, cmd := range root.Commands() {
+		withUsageTry(cmd)
+	}
 	return root
+}
+
+// withUsageTry gives cmd and its subcommands' argument errors a "Try: <command> --help" line, and makes
+// a command group (cws stage, cws export) refuse an unknown subcommand instead of printing its help and
+// exiting 0; the group alone still prints its help.
+func withUsageTry(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		withUsageTry(sub)
+	}
+	if cmd.HasSubCommands() && cmd.Run == nil && cmd.RunE == nil {
+		cmd.Args = cobra.NoArgs
+		cmd.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	}
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			return withTry(check(cmd, args), cmd.CommandPath()+" --help")
+		}
+	}
 }
