@@ -52,6 +52,11 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	if err == nil {
 		return 0
 	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// Ctrl-C: the command's own next step ("go build ./...") would mislead; records are written
+		// atomically, so running it again picks up where it stopped. 130 is the shells' code for SIGINT.
+		err = &exitCodeError{err: withTry(fmt.Errorf("interrupted: %w", err), "run it again: cws "+strings.Join(args, " ")), code: 130}
+	}
 	var h *hintError
 	if strings.HasPrefix(err.Error(), "unknown command ") && !errors.As(err, &h) {
 		err = withTry(err, "cws --help")
