@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/spf13/cobra"
@@ -51,6 +53,9 @@ func runInit(env *Env, g *globalOptions, o *initOptions) error {
 		}
 	} else if !config.ValidAppName(name) {
 		return withTry(fmt.Errorf("app name %q must be letters, digits, '-' or '_' only", name), "cws init --name my-app")
+	}
+	if fi, err := os.Stat(config.Path(dir)); err == nil && fi.IsDir() {
+		return configFileError(dir, &fs.PathError{Op: "read", Path: config.Path(dir), Err: syscall.EISDIR})
 	}
 	if err := config.Create(dir, name, o.force); errors.Is(err, fs.ErrExist) {
 		return withTry(fmt.Errorf("%s already exists; it was left untouched", config.RelPath), "cws init --force")

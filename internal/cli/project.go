@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"syscall"
 
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/stage"
@@ -44,9 +45,22 @@ func loadProject(env *Env, g *globalOptions) (string, *config.Project, error) {
 		return "", nil, withTry(fmt.Errorf("%s is not valid JSON: %w", config.RelPath, err), "fix the file, then: cws validate")
 	}
 	if err != nil {
-		return "", nil, err
+		return "", nil, configFileError(dir, err)
 	}
 	return dir, p, nil
+}
+
+// configFileError gives the failures to read config.json that are not about its content a next step:
+// a directory where the file should be (EISDIR), or a --project-dir that is a file (ENOTDIR).
+func configFileError(dir string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EISDIR):
+		path := filepath.Join(dir, filepath.FromSlash(config.RelPath))
+		return withTry(fmt.Errorf("%s is a directory, not a file", path), "mv "+path+" "+path+".bak && cws init --project-dir "+dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return withTry(fmt.Errorf("project directory %s is not a directory: %w", dir, err), "cws --project-dir DIR ...   (the directory holding .chalice/)")
+	}
+	return err
 }
 
 // loadValidProject is loadProject that refuses a config with errors and prints its warnings to stderr.

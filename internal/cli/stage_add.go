@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
 
 	"github.com/coworks-go/coworks/internal/config"
@@ -100,6 +102,10 @@ func editError(err error) error {
 	var se *config.SyntaxError
 	if errors.As(err, &se) {
 		return withTry(fmt.Errorf("%s is not valid JSON: %w", config.RelPath, err), "fix the file, then: cws validate")
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) && strings.HasSuffix(filepath.ToSlash(pe.Path), config.RelPath) {
+		return configFileError(strings.TrimSuffix(pe.Path, filepath.FromSlash("/"+config.RelPath)), err)
 	}
 	return err
 }
