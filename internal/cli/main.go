@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -61,7 +63,20 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	if strings.HasPrefix(err.Error(), "unknown command ") && !errors.As(err, &h) {
 		err = withTry(err, "cws --help")
 	}
+	var pe *fs.PathError
+	if errors.Is(err, fs.ErrPermission) && errors.As(err, &pe) && !errors.As(err, &h) {
+		err = withTry(err, permissionTry(pe.Path))
+	}
 	return reportError(env.Err, err)
+}
+
+// permissionTry is the next step after a permission error on path: make the file writable when it
+// exists, else its directory (where cws was creating a file: a temp file, a lock, a record).
+func permissionTry(path string) string {
+	if _, err := os.Lstat(path); err == nil {
+		return "chmod u+rw " + path + " (or run cws as its owner), then run the command again"
+	}
+	return "chmod u+w " + filepath.Dir(path) + " (or run cws as its owner), then run the command again"
 }
 
 // reportError prints err as "Error: ..." plus its "Try: ..." line when it has one, and returns the exit code.
