@@ -69,6 +69,9 @@ func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions
 	}
 	defer unlock()
 
+	if _, err := deployed.Load(dir, s.StageName, p.AppName()); err != nil {
+		return withTry(err, "fix or remove "+projectRel(dir, deployed.Path(dir, s.StageName)))
+	}
 	desc, err := tgt.Describe(ctx, s.StageName)
 	if err != nil {
 		return err
