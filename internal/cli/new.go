@@ -34,8 +34,8 @@ func newNewCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runNew(env *Env, g *globalOptions, o *newOptions, name string) error {
-	if !config.ValidAppName(name) {
-		return withTry(fmt.Errorf("invalid name %q: use letters, digits, '-' or '_' (it becomes the app_name and the Go module)", name), "cws new my-service")
+	if !config.ValidAppName(name) || strings.HasPrefix(name, "-") { // "-x": not a Go module path, nor a directory to cd into
+		return withTry(fmt.Errorf("invalid name %q: use letters, digits, '-' or '_', not starting with '-' (it becomes the app_name and the Go module)", name), "cws new my-service")
 	}
 	parent, err := projectDir(env, g)
 	if err != nil {
