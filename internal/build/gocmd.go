@@ -15,6 +15,9 @@ import (
 	"strings"
 )
 
+// ErrNoModule is returned (wrapped) by Build when the project directory is in no Go module.
+var ErrNoModule = errors.New("no go.mod")
+
 // target is one thing go build produces: a platform and the flags that shape the binary.
 type target struct {
 	goos, goarch string
@@ -232,7 +235,7 @@ func findProject(dir string) (project, error) {
 		}
 		parent := filepath.Dir(root)
 		if parent == root {
-			return project{}, fmt.Errorf("build: no go.mod in %s or any parent directory: run `go mod init` in the project directory", dir)
+			return project{}, fmt.Errorf("build: %w in %s or any parent directory: run `go mod init` in the project directory", ErrNoModule, dir)
 		}
 		root = parent
 	}

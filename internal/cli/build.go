@@ -88,6 +88,9 @@ func buildStage(ctx context.Context, dir string, s *config.Stage, progress io.Wr
 	if errors.As(err, &ce) {
 		return nil, withTry(fmt.Errorf("build of stage %q failed: %w", s.StageName, err), "go build ./...   (fix what it reports, then run cws again)")
 	}
+	if errors.Is(err, build.ErrNoModule) { // go build ./... would fail the same way
+		return nil, withTry(fmt.Errorf("build of stage %q: %w", s.StageName, err), "go mod init "+s.AppName+" && go mod tidy")
+	}
 	if err != nil {
 		return nil, withTry(fmt.Errorf("build of stage %q: %w", s.StageName, err), "go build ./...")
 	}
