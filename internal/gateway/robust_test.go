@@ -124,3 +124,16 @@ func TestBodyLimitsAtTheEdge(t *testing.T) {
 	}
 	s.do(t, "POST", "/dev/echo", "", []byte("ok"), nil).want(t, 200, "ok")
 }
+
+func TestIntegrationTimeoutCoversTheColdStart(t *testing.T) {
+	hang := filepath.Join(t.TempDir(), "hang")
+	if err := os.WriteFile(hang, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := stage(t, "probe", "dev", "Hi")
+	st.Function.Env["PROBE_HANG_FILE"] = hang
+	st.Function.InitTimeout = 3 * time.Second
+	s := serve(t, []API{{ID: "abc1234567", Stages: []Stage{st}}}, func(o *Options) { o.IntegrationTimeout = 300 * time.Millisecond })
+	// API Gateway's timeout runs from the request, init included: 504, not the init failure's 502.
+	s.get(t, "/dev/hello").want(t, 504, `{"message": "Endpoint request timed out"}`)
+}
