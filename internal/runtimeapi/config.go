@@ -250,7 +250,8 @@ const (
 	FailureTimeout
 	// FailureExit: the process exited during the invocation; the environment was reset (Runtime.ExitError).
 	FailureExit
-	// FailureInit: the environment failed to initialise (init error posted, exit before /next, init timeout).
+	// FailureInit: the environment failed to initialise (executable cannot start, init error posted, exit before
+	// /next, init timeout).
 	FailureInit
 	// FailureResponseTooLarge: the response exceeded MaxResponseBytes (Function.ResponseSizeTooLarge).
 	FailureResponseTooLarge

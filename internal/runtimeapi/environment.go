@@ -187,7 +187,12 @@ func (e *environment) start() error {
 	e.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		_ = e.srv.Close()
-		return fmt.Errorf("runtimeapi: function %q: starting %s: %w; check that the host build exists and is executable", cfg.Name, cfg.Executable, err)
+		// Lambda reports a bootstrap it cannot run as an init failure (502 behind API Gateway), not as a
+		// rejected Invoke.
+		msg := fmt.Sprintf("function %q: starting %s: %v; check that the host build exists and is executable", cfg.Name, cfg.Executable, err)
+		e.pool.logs.line(cfg.Stage, "", "Error: "+msg+"\nRuntime.InvalidEntrypoint\nINIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint")
+		return &FunctionError{Kind: FailureInit, Type: "Runtime.InvalidEntrypoint", Message: msg,
+			Payload: errorPayload("Runtime.InvalidEntrypoint", msg)}
 	}
 	e.pool.logger.Debug("environment started", "function", cfg.Name, "pid", cmd.Process.Pid, "runtime_api", e.addr)
 	go e.watch()

@@ -84,7 +84,7 @@ func (p *Pool) Config() FunctionConfig { return p.cfg }
 // returns ErrThrottled at once when reserved concurrency is exhausted, waits (respecting ctx) when the local
 // cap on environments is reached, and returns a *FunctionError (with the Result measured so far) when the
 // function failed, timed out, crashed or could not initialise. When ctx ends first Invoke returns ctx.Err()
-// and the invocation keeps running until it answers or times out, as in Lambda.
+// (also during a cold start's init) and the invocation keeps running until it answers or times out, as in Lambda.
 func (p *Pool) Invoke(ctx context.Context, payload []byte, opts InvokeOptions) (Result, error) {
 	if len(payload) > MaxRequestBytes {
 		return Result{}, fmt.Errorf("runtimeapi: invoking %q with a %d-byte event: %w", p.cfg.Name, len(payload), ErrRequestTooLarge)
@@ -101,23 +101,37 @@ func (p *Pool) Invoke(ctx context.Context, payload []byte, opts InvokeOptions) (
 	}
 	inv := &invocation{id: opts.RequestID, payload: payload, opts: opts, cold: cold, done: make(chan outcome, 1)}
 	if cold {
-		if err := env.awaitInit(opts.RequestID); err != nil {
-			return Result{RequestID: opts.RequestID, ColdStart: true, PID: env.pid()}, err
-		}
-		env.mu.Lock()
-		inv.initDur = env.initDuration
-		env.mu.Unlock()
+		// The init runs apart so that the caller can leave when ctx ends (the integration timeout covers
+		// cold starts); the invocation still runs once the environment is ready, as in Lambda.
+		go p.initThenDispatch(env, inv)
+	} else {
+		p.mu.Lock()
+		p.stats.Invocations++
+		p.mu.Unlock()
+		env.dispatch(inv)
 	}
-	p.mu.Lock()
-	p.stats.Invocations++
-	p.mu.Unlock()
-	env.dispatch(inv)
 	select {
 	case out := <-inv.done:
 		return out.result, out.err
 	case <-ctx.Done():
 		return Result{RequestID: opts.RequestID}, ctx.Err()
 	}
+}
+
+// initThenDispatch waits for a new environment's first /next and hands it inv, or settles inv with the
+// init failure.
+func (p *Pool) initThenDispatch(env *environment, inv *invocation) {
+	if err := env.awaitInit(inv.id); err != nil {
+		inv.done <- outcome{result: Result{RequestID: inv.id, ColdStart: true, PID: env.pid()}, err: err}
+		return
+	}
+	env.mu.Lock()
+	inv.initDur = env.initDuration
+	env.mu.Unlock()
+	p.mu.Lock()
+	p.stats.Invocations++
+	p.mu.Unlock()
+	env.dispatch(inv)
 }
 
 // acquire reserves an environment for one invocation: the most recently idle one, else a new one (cold).

@@ -390,7 +390,8 @@ func TestInvokeRejectsOversizedEventsAndBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer missing.Close(context.Background())
-	if _, err := missing.Invoke(context.Background(), []byte(`{}`), InvokeOptions{}); err == nil || !strings.Contains(err.Error(), "host build") {
+	_, err = missing.Invoke(context.Background(), []byte(`{}`), InvokeOptions{})
+	if fe := asFunctionError(t, err, FailureInit, "Runtime.InvalidEntrypoint"); !strings.Contains(fe.Message, "host build") {
 		t.Errorf("missing executable at invoke: %v, want an error saying to build", err)
 	}
 }

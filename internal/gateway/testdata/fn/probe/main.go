@@ -7,11 +7,18 @@
 //	/panic           panics (the runtime reports the error, the process exits)
 //	/sleep/{ms}      sleeps, then 200 "slept"
 //	/malformed       a proxy response whose body is an object (502 on AWS)
+//	/big/{n}         200 with a body of n bytes
+//	/bigerror        a handler error whose message is 7 MB (over Lambda's 6 MB payload limit)
+//	/longline        prints 1 MB to stdout without a newline and 20 MB of short lines to stderr, then 200 "printed"
+//
+// When PROBE_HANG_FILE names a file that exists, init removes it and then hangs forever (the next environment
+// starts normally).
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -22,6 +29,9 @@ import (
 )
 
 func main() {
+	if f := os.Getenv("PROBE_HANG_FILE"); f != "" && os.Remove(f) == nil {
+		select {}
+	}
 	lambda.Start(func(_ context.Context, raw json.RawMessage) (any, error) {
 		var ev events.APIGatewayProxyRequest
 		if err := json.Unmarshal(raw, &ev); err != nil {
@@ -41,6 +51,15 @@ func main() {
 			ms, _ := strconv.Atoi(strings.TrimPrefix(p, "/sleep/"))
 			time.Sleep(time.Duration(ms) * time.Millisecond) // ignores its deadline, like a stuck handler
 			return text("slept"), nil
+		case strings.HasPrefix(p, "/big/"):
+			n, _ := strconv.Atoi(strings.TrimPrefix(p, "/big/"))
+			return text(strings.Repeat("x", n)), nil
+		case p == "/bigerror":
+			return nil, errors.New(strings.Repeat("e", 7<<20))
+		case p == "/longline":
+			os.Stdout.WriteString(strings.Repeat("o", 1<<20))
+			os.Stderr.WriteString(strings.Repeat(strings.Repeat("e", 99)+"\n", (20<<20)/100))
+			return text("printed"), nil
 		case p == "/malformed":
 			return map[string]any{"statusCode": 200, "body": map[string]int{"x": 1}}, nil
 		}
