@@ -44,7 +44,7 @@ type environment struct {
 	logJobs    chan logJob   // END/REPORT/START lines, written by the environment's reporter goroutine
 	reporting  chan struct{} // closed when the reporter has stopped
 
-	stdout, stderr *lineWriter
+	stdout, stderr *outputPipe
 	logID          atomic.Pointer[string] // request id prefixing output lines
 	hwm            atomic.Int64           // last VmHWM read, in kB
 	hwmAt          atomic.Int64           // when hwm was read, Unix ns
@@ -170,22 +170,38 @@ func (e *environment) start() error {
 		return fmt.Errorf("runtimeapi: function %q: opening a Runtime API listener on 127.0.0.1: %w", cfg.Name, err)
 	}
 	e.addr = ln.Addr().String()
-	e.srv = &http.Server{Handler: e, ErrorLog: slog.NewLogLogger(e.pool.logger.Handler(), slog.LevelDebug)}
-	go func() { _ = e.srv.Serve(ln) }()
-
+	// Everything the handlers read is set before the server runs: the process's requests give the race
+	// detector no ordering with this goroutine.
+	var stdoutW, stderrW *os.File
+	e.stdout, stdoutW, err = newOutputPipe(&lineWriter{env: e})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("runtimeapi: function %q: output pipe: %w", cfg.Name, err)
+	}
+	e.stderr, stderrW, err = newOutputPipe(&lineWriter{env: e})
+	if err != nil {
+		ln.Close()
+		e.stdout.r.Close()
+		stdoutW.Close()
+		return fmt.Errorf("runtimeapi: function %q: output pipe: %w", cfg.Name, err)
+	}
 	taskRoot := filepath.Dir(cfg.Executable)
-	e.stdout = &lineWriter{env: e}
-	e.stderr = &lineWriter{env: e}
 	cmd := exec.Command(cfg.Executable)
 	cmd.Dir = taskRoot
 	cmd.Env = cfg.processEnv(e.addr, taskRoot, os.Getenv("TMPDIR"), time.Now())
-	cmd.Stdout = e.stdout
-	cmd.Stderr = e.stderr
+	cmd.Stdout = stdoutW
+	cmd.Stderr = stderrW
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // signals reach the function's children too
-	cmd.WaitDelay = time.Second                           // a child holding stdout open must not block Wait
 	e.cmd = cmd
+	e.srv = &http.Server{Handler: e, ErrorLog: slog.NewLogLogger(e.pool.logger.Handler(), slog.LevelDebug)}
 	e.started = time.Now()
-	if err := cmd.Start(); err != nil {
+	go func() { _ = e.srv.Serve(ln) }()
+	err = cmd.Start()
+	stdoutW.Close() // the process holds its own copies
+	stderrW.Close()
+	go e.stdout.copy()
+	go e.stderr.copy()
+	if err != nil {
 		_ = e.srv.Close()
 		// Lambda reports a bootstrap it cannot run as an init failure (502 behind API Gateway), not as a
 		// rejected Invoke.
@@ -444,8 +460,15 @@ func (e *environment) appendComplete(b []byte, inv *invocation) []byte {
 // watch waits for the process to exit, fails the invocation it abandoned and removes the environment.
 func (e *environment) watch() {
 	err := e.cmd.Wait()
-	e.stdout.flush()
-	e.stderr.flush()
+	// The streams end when every writer closed them; a child of the function holding them open must not
+	// hold the environment up for long.
+	grace := time.After(time.Second)
+	for _, p := range []*outputPipe{e.stdout, e.stderr} {
+		select {
+		case <-p.done:
+		case <-grace:
+		}
+	}
 	e.mu.Lock()
 	e.dead = true
 	inv, queued := e.current, e.queued

@@ -63,6 +63,9 @@ func (e *environment) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // pool hands it an event. END, REPORT and START lines go through the environment's reporter goroutine, so
 // neither their formatting nor the /proc read for REPORT delays the event.
 func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
+	// What the runtime printed during the init or the invocation it completes is logged under it, before
+	// its END line and before the next request id takes over.
+	e.catchUpOutput()
 	prev, queued, first, problem := e.nextArrived()
 	if problem != "" {
 		writeAPIError(w, http.StatusForbidden, "InvalidStateTransition", problem)
