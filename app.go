@@ -207,7 +207,7 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request) (status int) {
 		return s
 	}
 	var inline [maxInlineParams]string
-	raw := inline[:0]
+	var raw []string
 	if n := len(h.paramAt); n > maxInlineParams {
 		raw = make([]string, n)
 	} else {

@@ -219,7 +219,7 @@ func (x *exchange) request(event *events.APIGatewayProxyRequest, names *headerNa
 	}
 	r := &x.req
 	switch {
-	case body != nil && len(body) > 0:
+	case len(body) > 0:
 		// The decoded bytes are never written again, so they can back the reader's string.
 		x.body.Reset(unsafe.String(&body[0], len(body)))
 		r.Body, r.ContentLength = &x.body, int64(len(body))

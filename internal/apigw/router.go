@@ -60,8 +60,6 @@ const (
 	methodCount
 )
 
-var methodNames = [methodCount]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}
-
 // methodIndex returns the index of an HTTP method, or -1 for a method API Gateway cannot route (ANY covers
 // exactly the seven methods above, spec §3).
 func methodIndex(m string) int {

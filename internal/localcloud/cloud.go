@@ -160,9 +160,6 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 		}
 		created = true
 		st.RestAPIs = append(st.RestAPIs, RestAPI{ID: id, Name: req.AppName, CreatedAt: c.opts.Now().UTC(), Stages: []Stage{}})
-		if oldAPI != nil { // appending may move the slice: find the old API again
-			oldAPI = st.API(oldAPIID)
-		}
 		api = &st.RestAPIs[len(st.RestAPIs)-1]
 	}
 

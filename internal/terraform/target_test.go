@@ -141,7 +141,7 @@ func TestDeployNeedsARegion(t *testing.T) {
 	}
 
 	// AWS_DEFAULT_REGION is enough, and is pinned in the provider block.
-	tg, dir, _ = newTarget(t, map[string]string{"AWS_REGION": "", "AWS_DEFAULT_REGION": "ca-central-1", BinaryEnv: "/none"})
+	tg, _, _ = newTarget(t, map[string]string{"AWS_REGION": "", "AWS_DEFAULT_REGION": "ca-central-1", BinaryEnv: "/none"})
 	_, err = tg.Deploy(context.Background(), deployRequest(t, "noregion"))
 	if !errors.As(err, new(*NotInstalledError)) {
 		t.Fatalf("err = %v, want to get as far as the binary lookup", err)
