@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/coworks-go/coworks/internal/config"
@@ -86,19 +87,24 @@ func loadValidProject(env *Env, g *globalOptions) (string, *config.Project, erro
 // into a valid stage name; anything else must already be valid.
 func stageName(dir string, p *config.Project, value string) (string, error) {
 	if value == stage.BranchRef {
+		// Without a usable branch, the next step is to name a stage: one of the config's, when it has any.
+		instead := "pass a stage name instead: --stage dev"
+		if names := p.StageNames(); len(names) > 0 {
+			instead = fmt.Sprintf("pass a stage name instead: --stage %s (stages: %s)", names[0], strings.Join(names, ", "))
+		}
 		branch, err := stage.CurrentBranch(dir)
 		if errors.Is(err, stage.ErrNotGit) {
-			return "", withTry(fmt.Errorf("--stage @branch needs a git repository, and %s is not in one", dir), "cws ... --stage NAME")
+			return "", withTry(fmt.Errorf("--stage @branch needs a git repository, and %s is not in one", dir), instead)
 		}
 		if errors.Is(err, stage.ErrDetached) {
-			return "", withTry(errors.New("--stage @branch needs a branch, but git HEAD is detached"), "git switch BRANCH, or pass --stage NAME")
+			return "", withTry(errors.New("--stage @branch needs a branch, but git HEAD is detached"), "git switch BRANCH, or "+instead)
 		}
 		if err != nil {
 			return "", err
 		}
 		name, err := stage.FromBranch(branch, p.AppName())
 		if err != nil {
-			return "", withTry(err, "pass --stage NAME")
+			return "", withTry(err, instead)
 		}
 		return name, nil
 	}
