@@ -49,11 +49,7 @@ func TestExportExamplesHello(t *testing.T) {
 	}
 
 	t.Run("provider schema", func(t *testing.T) {
-		data, err := os.ReadFile(filepath.Join("..", "tfgen", "tfschema", "testdata", "aws-provider-schema.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		schema, err := tfschema.Load(data)
+		schema, err := tfschema.AWS()
 		if err != nil {
 			t.Fatal(err)
 		}

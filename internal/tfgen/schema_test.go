@@ -1,36 +1,20 @@
 package tfgen
 
 import (
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/coworks-go/coworks/internal/tfgen/tfschema"
 )
 
-// schemaPath is the project's one copy of the hashicorp/aws schema (see tfschema's package doc).
-const schemaPath = "tfschema/testdata/aws-provider-schema.json"
-
-var (
-	schemaOnce sync.Once
-	schemaVal  *tfschema.Schema
-	schemaErr  error
-)
-
-// loadSchema reads the provider schema once per test binary.
+// loadSchema is the project's hashicorp/aws schema, or the test's end.
 func loadSchema(t testing.TB) *tfschema.Schema {
 	t.Helper()
-	schemaOnce.Do(func() {
-		var data []byte
-		if data, schemaErr = os.ReadFile(schemaPath); schemaErr == nil {
-			schemaVal, schemaErr = tfschema.Load(data)
-		}
-	})
-	if schemaErr != nil {
-		t.Fatalf("provider schema: %v", schemaErr)
+	s, err := tfschema.AWS()
+	if err != nil {
+		t.Fatalf("provider schema: %v", err)
 	}
-	return schemaVal
+	return s
 }
 
 func joined(errs []error) string {

@@ -2,31 +2,18 @@ package tfschema
 
 import (
 	"errors"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 )
 
-var (
-	schemaOnce sync.Once
-	schemaVal  *Schema
-	schemaErr  error
-)
-
-// loadSchema reads testdata/aws-provider-schema.json once per test binary.
+// loadSchema is the shipped hashicorp/aws schema, or the test's end.
 func loadSchema(t testing.TB) *Schema {
 	t.Helper()
-	schemaOnce.Do(func() {
-		var data []byte
-		if data, schemaErr = os.ReadFile("testdata/aws-provider-schema.json"); schemaErr == nil {
-			schemaVal, schemaErr = Load(data)
-		}
-	})
-	if schemaErr != nil {
-		t.Fatalf("provider schema: %v", schemaErr)
+	s, err := AWS()
+	if err != nil {
+		t.Fatalf("provider schema: %v", err)
 	}
-	return schemaVal
+	return s
 }
 
 func joined(errs []error) string {

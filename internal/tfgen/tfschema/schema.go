@@ -1,7 +1,7 @@
 // Package tfschema checks Terraform configuration against a provider schema, standing in for
 // `terraform validate` where the provider cannot be downloaded. It reads the schema format of
 // aws-provider-schema.json (the resources and data sources cws generates, extracted from hashicorp/aws; the
-// project keeps a copy in testdata/), parses .tf files with hclsyntax and reports, with file and line:
+// project's one copy ships with this package: AWS), parses .tf files with hclsyntax and reports, with file and line:
 //
 //   - a resource or data source type the schema does not know, or one declared twice;
 //   - an unknown argument or nested block, inside dynamic blocks too;
