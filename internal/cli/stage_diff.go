@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/spf13/cobra"
@@ -51,7 +53,7 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 	a, b = stages[0].StageName, stages[1].StageName
 	settings := []stageDifference{}
 	sa, sb := settingsOf(stages[0]), settingsOf(stages[1])
-	for _, k := range sortedKeys(union(sa, sb)) {
+	for _, k := range slices.Sorted(maps.Keys(union(sa, sb))) {
 		va, oka := sa[k]
 		vb, okb := sb[k]
 		if oka != okb || !sameJSON(va.Value, vb.Value) {
@@ -60,7 +62,7 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 	}
 	vars := []stageDifference{}
 	ea, eb := stages[0].EnvironmentVariables, stages[1].EnvironmentVariables
-	for _, k := range sortedKeys(union(ea, eb)) {
+	for _, k := range slices.Sorted(maps.Keys(union(ea, eb))) {
 		va, oka := ea[k]
 		vb, okb := eb[k]
 		if oka == okb && va == vb {

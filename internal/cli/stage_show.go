@@ -3,7 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/spf13/cobra"
@@ -119,7 +120,7 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 			return err
 		}
 	}
-	for _, fn := range sortedKeys(out.Functions) {
+	for _, fn := range slices.Sorted(maps.Keys(out.Functions)) {
 		fmt.Fprintf(env.Out, "\nFunction %s (differences only)\n", fn)
 		if err := writeTable(env.Out, []string{"SETTING", "VALUE", "SOURCE"}, rowsOf(out.Functions[fn], "")); err != nil {
 			return err
@@ -130,19 +131,10 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 
 func rowsOf(m map[string]shownValue, prefix string) [][]string {
 	rows := [][]string{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		rows = append(rows, []string{prefix + k, valueText(m[k].Value), m[k].Source})
 	}
 	return rows
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // valueText prints strings bare and anything else as compact JSON.

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 
 	"github.com/coworks-go/coworks"
 )
@@ -199,7 +200,7 @@ func (in Input) validate() error {
 	if !f.ManageIAMRole && f.IAMRoleARN == "" {
 		add("iam_role_arn: required when manage_iam_role is false")
 	}
-	for _, k := range sortedKeys(f.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(f.Environment)) {
 		if !envKeyR.MatchString(k) {
 			add("environment_variables.%s: not a valid variable name", k)
 		}
@@ -238,13 +239,4 @@ func (in Input) validate() error {
 		return fmt.Errorf("tfgen: stage %q: %w", in.Stage, errors.Join(errs...))
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

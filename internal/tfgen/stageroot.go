@@ -2,6 +2,8 @@ package tfgen
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -169,7 +171,7 @@ func managedRole(fb *hclwrite.Body, in Input, fnName string, tags map[string]str
 	if in.Function.XRay {
 		attach["xray"] = xrayPolicy
 	}
-	for _, name := range sortedKeys(attach) {
+	for _, name := range slices.Sorted(maps.Keys(attach)) {
 		fb.AppendNewline()
 		ab := fb.AppendNewBlock("resource", []string{"aws_iam_role_policy_attachment", name}).Body()
 		ab.SetAttributeRaw("role", ref("aws_iam_role.function.name"))

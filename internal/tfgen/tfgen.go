@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
@@ -134,7 +136,7 @@ func settings(body *hclwrite.Body, in Input, state string) {
 	if in.Backend.Type != "" {
 		tf.AppendNewline()
 		b := tf.AppendNewBlock("backend", []string{in.Backend.Type}).Body()
-		for _, k := range sortedKeys(in.Backend.config(in.AppName, state)) {
+		for _, k := range slices.Sorted(maps.Keys(in.Backend.config(in.AppName, state))) {
 			b.SetAttributeValue(k, in.Backend.config(in.AppName, state)[k])
 		}
 	}
