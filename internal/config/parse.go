@@ -73,7 +73,7 @@ func (p *parser) intern(raw []byte) string {
 }
 
 func (p *parser) fail(at int, format string, args ...any) error {
-	return &SyntaxError{Pos: position(p.name, p.data, at), Msg: fmt.Sprintf(format, args...)}
+	return &SyntaxError{Pos: PosAt(p.name, p.data, at), Msg: fmt.Sprintf(format, args...)}
 }
 
 func (p *parser) skipSpace() {
@@ -360,7 +360,9 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
-func position(name string, data []byte, offset int) Pos {
+// PosAt is the position of byte offset in data, a file called name: 1-based line and column, the column
+// counted in bytes. A negative offset gives the file alone; one past the end, the end.
+func PosAt(name string, data []byte, offset int) Pos {
 	if offset < 0 {
 		return Pos{File: name}
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/coworks-go/coworks/internal/config"
 )
 
 // SyntaxError is a record that is not valid JSON or not shaped like a record, at Path:Line:Col.
@@ -216,17 +218,6 @@ func decodeErr(path string, data []byte, base int, dec *json.Decoder, err error)
 
 // syntaxErr positions msg at byte offset off of data as 1-based line and column (in bytes).
 func syntaxErr(path string, data []byte, off int, msg string) *SyntaxError {
-	if off > len(data) {
-		off = len(data)
-	}
-	line, col := 1, 1
-	for _, c := range data[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return &SyntaxError{Path: path, Line: line, Col: col, Msg: msg}
+	pos := config.PosAt(path, data, off)
+	return &SyntaxError{Path: path, Line: pos.Line, Col: pos.Col, Msg: msg}
 }
