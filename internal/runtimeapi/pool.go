@@ -134,6 +134,18 @@ func (p *Pool) initThenDispatch(env *environment, inv *invocation) {
 	env.dispatch(inv)
 }
 
+// claimLast takes the most recently added environment of list (a non-empty stack: the warmest first) and
+// marks it busy. The caller holds p.mu.
+func (p *Pool) claimLast(list *[]*environment) *environment {
+	n := len(*list)
+	env := (*list)[n-1]
+	(*list)[n-1] = nil
+	*list = (*list)[:n-1]
+	env.state = stateBusy
+	p.busy++
+	return env
+}
+
 // acquire reserves an environment for one invocation: the most recently idle one, else a new one (cold).
 func (p *Pool) acquire(ctx context.Context) (env *environment, cold bool, err error) {
 	for {
@@ -142,12 +154,8 @@ func (p *Pool) acquire(ctx context.Context) (env *environment, cold bool, err er
 			p.mu.Unlock()
 			return nil, false, ErrClosed
 		}
-		if n := len(p.idle); n > 0 {
-			env = p.idle[n-1]
-			p.idle[n-1] = nil
-			p.idle = p.idle[:n-1]
-			env.state = stateBusy
-			p.busy++
+		if len(p.idle) > 0 {
+			env = p.claimLast(&p.idle)
 			p.mu.Unlock()
 			return env, false, nil
 		}
@@ -158,12 +166,8 @@ func (p *Pool) acquire(ctx context.Context) (env *environment, cold bool, err er
 		}
 		// An environment that has answered is about to call /next: queueing the event on it beats a cold
 		// start, and saves a wake-up against waiting for it to become idle.
-		if n := len(p.draining); n > 0 {
-			env = p.draining[n-1]
-			p.draining[n-1] = nil
-			p.draining = p.draining[:n-1]
-			env.state = stateBusy
-			p.busy++
+		if len(p.draining) > 0 {
+			env = p.claimLast(&p.draining)
 			p.mu.Unlock()
 			return env, false, nil
 		}
