@@ -37,8 +37,9 @@ func baseInput(stage string) Input {
 			Tags:          map[string]string{"team": "api", "Cost Center": "42"},
 			ManageIAMRole: true,
 		},
-		Routes:   simpleRoutes,
-		Artifact: Artifact{ZipPath: "/tmp/build/" + stage + ".zip", SHA256: "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="},
+		Routes: simpleRoutes,
+		Artifact: Artifact{ZipPath: "/tmp/build/" + stage + ".zip", SHA256: "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=",
+			Commit: "0123456789abcdef0123456789abcdef01234567"},
 	}
 }
 
@@ -52,6 +53,8 @@ func goldenCases() []goldenCase {
 	two := baseInput("master")
 	two.RestAPI = RestAPIRef{Stage: "dev"}
 	two.Function.ReservedConcurrency = intp(5)
+	two.Function.SubnetIDs = []string{"subnet-1"}
+	two.Function.SecurityGroupIDs = []string{"sg-1"}
 	two.Backend = Backend{}
 
 	auth := baseInput("prod")
@@ -59,6 +62,8 @@ func goldenCases() []goldenCase {
 	auth.API = API{EndpointType: "REGIONAL", BinaryMediaTypes: []string{"image/png"}, MinimumCompressionSize: intp(1024)}
 	auth.Function.LogRetentionInDays = intp(14)
 	auth.Function.XRay = true
+	auth.Function.Policy = `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/simple"}]}`
+	auth.DefaultTags = map[string]string{"owner": "platform", "env": "prod"}
 	auth.Backend = Backend{Type: "s3", Settings: map[string]any{"bucket": "simple-state", "region": "eu-west-1", "key": "teams/api"}}
 	auth.Routes = append(append([]coworks.Route(nil), simpleRoutes...), coworks.CatchAllRoutes()[1])
 
@@ -70,6 +75,7 @@ func goldenCases() []goldenCase {
 	vpc.Function.SecurityGroupIDs = []string{"sg-1"}
 	vpc.Function.ManageIAMRole = false
 	vpc.Function.IAMRoleARN = "arn:aws:iam::123456789012:role/simple-qa"
+	vpc.Artifact.Commit = ""
 	vpc.API = API{EndpointType: "PRIVATE", VPCEndpointIDs: []string{"vpce-0abc"},
 		Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}`}
 

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/coworks-go/coworks"
 )
@@ -29,6 +31,9 @@ type Input struct {
 	// Authorizer is true when the service has an Auth method: the API gets a TOKEN authorizer served by the
 	// stage's own function.
 	Authorizer bool
+	// DefaultTags are the provider's default_tags (aws_default_tags): tags the AWS provider puts on every
+	// resource of the stage's roots that takes tags.
+	DefaultTags map[string]string
 	// Backend is where Terraform keeps state; the zero value keeps it locally in each root's directory.
 	Backend Backend
 	// RestAPI names the API to attach to (--rest-api-id); the zero value makes the stage own its API.
@@ -51,7 +56,8 @@ type Function struct {
 	ReservedConcurrency *int
 	// Environment is the merged environment_variables.
 	Environment map[string]string
-	// Tags is the merged tags; generation adds the "cws" tag naming app and stage.
+	// Tags is the merged tags; generation adds the "cws" tag naming app and stage. They go on the function,
+	// its role and log group, the API Gateway stage and (from the stage owning it) the REST API.
 	Tags map[string]string
 	// Layers are layer version ARNs.
 	Layers []string
@@ -59,11 +65,15 @@ type Function struct {
 	SubnetIDs, SecurityGroupIDs []string
 	// XRay turns on active tracing for the function and the API Gateway stage.
 	XRay bool
-	// LogRetentionInDays, when set, bounds the log group's retention; unset keeps logs forever.
+	// LogRetentionInDays, when set, is the log group's retention (a value CloudWatch accepts); unset means
+	// DefaultLogRetentionInDays.
 	LogRetentionInDays *int
-	// ManageIAMRole creates the function's role with basic execution rights (plus VPC and X-Ray rights when
-	// used); when false, IAMRoleARN is used as is.
+	// ManageIAMRole creates the function's role, allowed to write its own log group only (plus the network
+	// interface rights of a VPC function, X-Ray's when traced, and Policy); when false, IAMRoleARN is used as is.
 	ManageIAMRole bool
+	// Policy is an IAM policy document (JSON text, the content of iam_policy_file when autogen_policy is
+	// false) added to the managed role; empty for none.
+	Policy string
 	// IAMRoleARN is the role of the function when ManageIAMRole is false.
 	IAMRoleARN string
 }
@@ -96,6 +106,9 @@ type Artifact struct {
 	ZipPath string
 	// SHA256 is the base64-encoded SHA-256 of the zip (Lambda's source_code_hash).
 	SHA256 string
+	// Commit is the git commit the zip was built from ("" when unknown). It goes, with SHA256, into the
+	// description of the function version a deploy publishes.
+	Commit string
 }
 
 // Backend is a Terraform state backend, written in config.json as Terraform's own JSON syntax for a backend:
@@ -156,6 +169,17 @@ func (b Backend) check() error {
 	return fmt.Errorf("terraform_backend: unsupported backend %q", b.Type)
 }
 
+// logRetentionDays are the retentions CloudWatch Logs accepts.
+var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
+
 var (
 	nameRE  = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	appRE   = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -191,6 +215,12 @@ func (in Input) validate() error {
 	if f.Timeout < 0 || f.Timeout > 900 {
 		add("lambda_timeout %d: Lambda allows 1 to 900 seconds", f.Timeout)
 	}
+	if r := f.LogRetentionInDays; r != nil && !slices.Contains(logRetentionDays, *r) {
+		add("log_retention_in_days %d: CloudWatch accepts %s", *r, joinInts(logRetentionDays))
+	}
+	if f.Policy != "" && !json.Valid([]byte(f.Policy)) {
+		add("iam_policy_file: not valid JSON")
+	}
 	if f.ReservedConcurrency != nil && *f.ReservedConcurrency < 0 {
 		add("reserved_concurrency %d: must be 0 or more", *f.ReservedConcurrency)
 	}
@@ -199,6 +229,16 @@ func (in Input) validate() error {
 	}
 	if !f.ManageIAMRole && f.IAMRoleARN == "" {
 		add("iam_role_arn: required when manage_iam_role is false")
+	}
+	for _, tags := range []struct {
+		key string
+		m   map[string]string
+	}{{"tags", f.Tags}, {"aws_default_tags", in.DefaultTags}} {
+		for _, k := range slices.Sorted(maps.Keys(tags.m)) {
+			if k == "" || len(k) > 128 || len(tags.m[k]) > 256 || strings.HasPrefix(strings.ToLower(k), "aws:") {
+				add("%s.%s: AWS takes tag keys of 1 to 128 characters not starting with aws:, values of at most 256", tags.key, k)
+			}
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(f.Environment)) {
 		if !envKeyR.MatchString(k) {

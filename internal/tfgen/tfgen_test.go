@@ -21,8 +21,8 @@ func TestGenerateOwnsOrSharesTheAPI(t *testing.T) {
 	if dev.Assets["stage-dev/deployment.zip"] != "/tmp/build/dev.zip" {
 		t.Errorf("the zip must be copied into the stage root, assets = %v", dev.Assets)
 	}
-	if dev.Resources["api-dev"] != 1 || dev.Resources["stage-dev"] != 7 {
-		t.Errorf("resources = %v, want 1 for the API and 7 for the stage (role, policy attachment, log group, function, permission, deployment, stage)", dev.Resources)
+	if dev.Resources["api-dev"] != 1 || dev.Resources["stage-dev"] != 8 {
+		t.Errorf("resources = %v, want 1 for the API and 8 for the stage (role, role policy, log group, function, alias, permission, deployment, stage)", dev.Resources)
 	}
 
 	in := baseInput("master")
@@ -57,13 +57,13 @@ func TestGenerateStageVariablePicksTheFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := string(out.Files["api-dev/openapi.json"])
-	if !strings.Contains(body, ":function:simple-${stageVariables.cws_stage}/invocations") {
-		t.Errorf("integration URI must name the function through the stage variable:\n%s", body)
+	if !strings.Contains(body, ":function:simple-${stageVariables.cws_stage}:${stageVariables.cws_alias}/invocations") {
+		t.Errorf("integration URI must name the function and its alias through the stage variables:\n%s", body)
 	}
 	stage := string(out.Files["stage-dev/stage.tf"])
 	stage = strings.Join(strings.Fields(stage), " ")
-	if !strings.Contains(stage, `variables = { cws_stage = "dev" }`) || !strings.Contains(stage, `stage_name = "dev"`) {
-		t.Errorf("stage must set cws_stage and the API Gateway stage name:\n%s", stage)
+	if !strings.Contains(stage, `variables = { cws_alias = "live" cws_stage = "dev" }`) || !strings.Contains(stage, `stage_name = "dev"`) {
+		t.Errorf("stage must set cws_stage, cws_alias and the API Gateway stage name:\n%s", stage)
 	}
 	if fn := strings.Join(strings.Fields(string(out.Files["stage-dev/function.tf"])), " "); !strings.Contains(fn, `function_name = "simple-dev"`) {
 		t.Errorf("function must be named {app}-{stage}:\n%s", fn)

@@ -233,13 +233,22 @@ func hasDynamic(body *hclsyntax.Body, name string) bool {
 
 // checkReferences checks every reference of every expression in body, recursively.
 func (c *checker) checkReferences(body *hclsyntax.Body) {
-	for _, attr := range body.Attributes {
+	c.checkReferencesIn(body, false)
+}
+
+// checkReferencesIn checks the references of body's attributes; in a variable block (isVariable), type is
+// a type constraint (string, list(string)), not an expression.
+func (c *checker) checkReferencesIn(body *hclsyntax.Body, isVariable bool) {
+	for name, attr := range body.Attributes {
+		if isVariable && name == "type" {
+			continue
+		}
 		for _, trav := range attr.Expr.Variables() {
 			c.checkTraversal(trav)
 		}
 	}
 	for _, b := range body.Blocks {
-		c.checkReferences(b.Body)
+		c.checkReferencesIn(b.Body, b.Type == "variable")
 	}
 }
 
