@@ -13,6 +13,7 @@ import (
 	"github.com/coworks-go/coworks/internal/build"
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/stage"
 	"github.com/coworks-go/coworks/internal/target"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -155,7 +156,9 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 		first = "Creating lambda function: " + fn
 	}
 	progress := &heldProgress{w: env.Err, first: first}
-	res, err := tgt.Deploy(ctx, deployRequest(s, a, apiID, apiStage, d.plan, progress))
+	req := deployRequest(s, a, apiID, apiStage, d.plan, progress)
+	req.Artifact.Commit, _ = stage.CurrentCommit(dir) // "" outside a git repository: the commit is informative
+	res, err := tgt.Deploy(ctx, req)
 	progress.finish(err == nil && (res.Unchanged || d.plan))
 	if err != nil {
 		return nil, deployError(err, s.StageName)

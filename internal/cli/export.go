@@ -16,6 +16,7 @@ import (
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/openapi"
 	"github.com/coworks-go/coworks/internal/safefile"
+	"github.com/coworks-go/coworks/internal/stage"
 	"github.com/coworks-go/coworks/internal/terraform"
 	"github.com/coworks-go/coworks/internal/tfgen"
 )
@@ -84,9 +85,10 @@ func runExportTerraform(ctx context.Context, env *Env, g *globalOptions, o *expo
 	if err != nil {
 		return err
 	}
+	commit, _ := stage.CurrentCommit(dir) // "" outside a git repository: the commit is informative
 	in, err := terraform.InputFor(terraform.Source{
-		Stage: s, ProjectDir: dir, Region: s.AWSRegion, RestAPI: ref,
-		ZipPath: art.ZipPath, SHA256: art.SHA256, Routes: art.Routes, BinaryMediaTypes: slices.Clone(binaryMediaTypes),
+		Stage: s, ProjectDir: dir, Region: s.AWSRegion, RestAPI: ref, ZipPath: art.ZipPath, SHA256: art.SHA256,
+		Commit: commit, Routes: art.Routes, BinaryMediaTypes: slices.Clone(binaryMediaTypes),
 	})
 	if err != nil {
 		return err
@@ -134,7 +136,7 @@ func runExportTerraform(ctx context.Context, env *Env, g *globalOptions, o *expo
 	}
 	fmt.Fprintf(env.Out, "  (cd %s && terraform init && terraform apply)\n", stageRoot)
 	if s.AWSRegion == "" {
-		fmt.Fprintln(env.Out, "The region comes from the AWS environment at apply time (AWS_REGION or the profile): aws_region is not set.")
+		fmt.Fprintln(env.Out, "aws_region is not set: terraform asks for the region at apply time (or pass -var region=eu-west-1, or export TF_VAR_region).")
 	}
 	return nil
 }

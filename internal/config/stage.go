@@ -81,6 +81,8 @@ type Stage struct {
 	LambdaArchitecture string
 	// TerraformBackend is the terraform_backend object as plain JSON values, nil when unset.
 	TerraformBackend map[string]any
+	// AWSDefaultTags are the AWS provider's default_tags of the stage's Terraform roots, nil when unset.
+	AWSDefaultTags map[string]string
 	// LocalGatewayPort is the local cloud's gateway port (default 8000).
 	LocalGatewayPort int
 	// Extends is the stage's own extends value.
@@ -247,6 +249,17 @@ func (s *Stage) assign(k *Key, v *Value, path string) error {
 			return err
 		}
 		s.TerraformBackend = v.Interface().(map[string]any)
+	case "aws_default_tags":
+		if err := want(Object, "an object of strings"); err != nil {
+			return err
+		}
+		s.AWSDefaultTags = map[string]string{}
+		for _, m := range v.Members {
+			if m.Value.Kind != String {
+				return &TypeError{Path: path + "." + m.Key, Want: "a string", Got: m.Value.Kind}
+			}
+			s.AWSDefaultTags[m.Key] = m.Value.Text
+		}
 	case "local_gateway_port":
 		n, err := integer()
 		s.LocalGatewayPort = n

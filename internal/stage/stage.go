@@ -58,26 +58,11 @@ var ErrDetached = errors.New("HEAD is detached (not on a branch)")
 // .git/HEAD (walking up from dir; a .git file, as in worktrees and submodules, is followed to its
 // gitdir). It returns an error wrapping ErrNotGit or ErrDetached when there is no branch.
 func CurrentBranch(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
+	gitDir, err := findGitDir(dir)
 	if err != nil {
 		return "", err
 	}
-	for d := abs; ; d = filepath.Dir(d) {
-		gitPath := filepath.Join(d, ".git")
-		fi, err := os.Stat(gitPath)
-		if err == nil {
-			gitDir := gitPath
-			if !fi.IsDir() {
-				if gitDir, err = followGitFile(gitPath); err != nil {
-					return "", err
-				}
-			}
-			return readHead(gitDir)
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("%s: %w", abs, ErrNotGit)
-		}
-	}
+	return readHead(gitDir)
 }
 
 func followGitFile(path string) (string, error) {
@@ -113,4 +98,66 @@ func readHead(gitDir string) (string, error) {
 		return "", fmt.Errorf("HEAD points at %s: %w", ref, ErrDetached)
 	}
 	return branch, nil
+}
+
+// CurrentCommit returns the commit checked out in the git repository containing dir (the full hash), by
+// reading .git/HEAD and the ref it names, loose or packed; it returns an error wrapping ErrNotGit outside a
+// repository, and "" with no error in a repository without commits.
+func CurrentCommit(dir string) (string, error) {
+	gitDir, err := findGitDir(dir)
+	if err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	if err != nil {
+		return "", fmt.Errorf("read git HEAD: %w", err)
+	}
+	head := strings.TrimSpace(string(data))
+	ref, ok := strings.CutPrefix(head, "ref:")
+	if !ok {
+		return head, nil // detached: HEAD holds the commit
+	}
+	ref = strings.TrimSpace(ref)
+	// A worktree's own refs live in its gitdir; branches live in the common dir it points at.
+	dirs := []string{gitDir}
+	if common, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+		c := strings.TrimSpace(string(common))
+		if !filepath.IsAbs(c) {
+			c = filepath.Join(gitDir, c)
+		}
+		dirs = append(dirs, c)
+	}
+	for _, d := range dirs {
+		if data, err := os.ReadFile(filepath.Join(d, filepath.FromSlash(ref))); err == nil {
+			return strings.TrimSpace(string(data)), nil
+		}
+		if packed, err := os.ReadFile(filepath.Join(d, "packed-refs")); err == nil {
+			for _, line := range strings.Split(string(packed), "\n") {
+				if hash, name, ok := strings.Cut(strings.TrimSpace(line), " "); ok && name == ref {
+					return hash, nil
+				}
+			}
+		}
+	}
+	return "", nil // an unborn branch: no commit yet
+}
+
+// findGitDir returns the git directory of the repository containing dir, following a .git file.
+func findGitDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		gitPath := filepath.Join(d, ".git")
+		if fi, err := os.Stat(gitPath); err == nil {
+			if fi.IsDir() {
+				return gitPath, nil
+			}
+			return followGitFile(gitPath)
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("%s: %w", abs, ErrNotGit)
+		}
+	}
 }

@@ -70,3 +70,37 @@ func TestCurrentBranch(t *testing.T) {
 		t.Errorf("no git: %v", err)
 	}
 }
+
+func TestCurrentCommitReadsLooseAndPackedRefsAndWorktrees(t *testing.T) {
+	const a, b = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
+	root := t.TempDir()
+	write := func(rel, data string) {
+		t.Helper()
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("loose/.git/HEAD", "ref: refs/heads/main\n")
+	write("loose/.git/refs/heads/main", a+"\n")
+	write("packed/.git/HEAD", "ref: refs/heads/feature/x\n")
+	write("packed/.git/packed-refs", "# pack-refs with: peeled fully-peeled sorted\n"+b+" refs/heads/feature/x\n")
+	write("detached/.git/HEAD", a+"\n")
+	write("unborn/.git/HEAD", "ref: refs/heads/main\n")
+	write("main/.git/refs/heads/wt", b+"\n")
+	write("main/.git/worktrees/wt/HEAD", "ref: refs/heads/wt\n")
+	write("main/.git/worktrees/wt/commondir", "../..\n")
+	write("wt/.git", "gitdir: ../main/.git/worktrees/wt\n")
+	for dir, want := range map[string]string{"loose": a, "packed": b, "detached": a, "unborn": "", "wt": b} {
+		got, err := CurrentCommit(filepath.Join(root, dir))
+		if err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", dir, got, err, want)
+		}
+	}
+	if _, err := CurrentCommit(t.TempDir()); !errors.Is(err, ErrNotGit) {
+		t.Errorf("outside a repository: %v, want ErrNotGit", err)
+	}
+}

@@ -42,6 +42,8 @@ type Artifact struct {
 	SHA256 string
 	// Routes is the function's route table.
 	Routes []coworks.Route
+	// Commit is the git commit of the source the function was built from, "" when unknown (no repository).
+	Commit string
 }
 
 // Settings are the resolved stage settings a target needs, for the api_handler function.
@@ -123,6 +125,9 @@ type Description struct {
 	FunctionName    string
 	FunctionARN     string
 	ArtifactSHA256  string
+	// FunctionVersion is the published function version the stage serves (Terraform: the version its alias
+	// points at), "" when the target does not publish versions.
+	FunctionVersion string
 	DeployedAt      time.Time
 	// SharedWith lists, sorted, the other cws stages on the same REST API.
 	SharedWith []string

@@ -25,6 +25,8 @@ type Source struct {
 	RestAPI tfgen.RestAPIRef
 	// ZipPath and SHA256 are the deployment package and its base64 SHA-256.
 	ZipPath, SHA256 string
+	// Commit is the git commit the package was built from, "" when unknown.
+	Commit string
 	// Routes is the function's route table.
 	Routes []coworks.Route
 	// BinaryMediaTypes are the API's binary media types.
@@ -36,10 +38,11 @@ type Source struct {
 
 // InputFor maps src to the input of tfgen.Generate: every setting of the resolved stage that Terraform
 // generation honours goes to its tfgen field (memory, timeout, architecture, reserved concurrency,
-// environment, tags, layers, VPC, X-Ray, log retention, IAM role, endpoint type and VPC endpoints, the
-// resource policy file's content, minimum compression size, terraform_backend). It reads the policy file
-// and fails when it is missing or when terraform_backend is not a backend tfgen knows. Settings it cannot
-// honour are listed by Unsupported.
+// environment, tags, aws_default_tags, layers, VPC, X-Ray, log retention, IAM role, the iam_policy_file's
+// content when autogen_policy is false, endpoint type and VPC endpoints, the resource policy file's content,
+// minimum compression size, terraform_backend). It reads the policy files and fails when one is missing or
+// not JSON, or when terraform_backend is not a backend tfgen knows. Settings it cannot honour are listed by
+// Unsupported.
 func InputFor(src Source) (tfgen.Input, error) {
 	s := src.Stage
 	if s == nil {
@@ -50,6 +53,7 @@ func InputFor(src Source) (tfgen.Input, error) {
 		Stage:           s.StageName,
 		APIGatewayStage: s.APIGatewayStage,
 		Region:          src.Region,
+		DefaultTags:     clone(s.AWSDefaultTags),
 		Function: tfgen.Function{
 			Architecture:        s.LambdaArchitecture,
 			MemorySize:          s.LambdaMemorySize,
@@ -74,21 +78,21 @@ func InputFor(src Source) (tfgen.Input, error) {
 		Authorizer: src.Authorizer || anyAuthorized(src.Routes),
 		RestAPI:    src.RestAPI,
 		Routes:     src.Routes,
-		Artifact:   tfgen.Artifact{ZipPath: src.ZipPath, SHA256: src.SHA256},
+		Artifact:   tfgen.Artifact{ZipPath: src.ZipPath, SHA256: src.SHA256, Commit: src.Commit},
 	}
 	if in.APIGatewayStage == "" {
 		in.APIGatewayStage = "api"
 	}
+	var err error
 	if s.APIGatewayPolicyFile != "" {
-		path := filepath.Join(src.ProjectDir, ".chalice", filepath.FromSlash(s.APIGatewayPolicyFile))
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return tfgen.Input{}, fmt.Errorf("api_gateway_policy_file %q (relative to .chalice/): %w", s.APIGatewayPolicyFile, err)
+		if in.API.Policy, err = readPolicy(src.ProjectDir, "api_gateway_policy_file", s.APIGatewayPolicyFile); err != nil {
+			return tfgen.Input{}, err
 		}
-		if !json.Valid(data) {
-			return tfgen.Input{}, fmt.Errorf("api_gateway_policy_file %s: not valid JSON", path)
+	}
+	if s.ManageIAMRole && !s.AutogenPolicy {
+		if in.Function.Policy, err = readPolicy(src.ProjectDir, "iam_policy_file", s.IAMPolicyFile); err != nil {
+			return tfgen.Input{}, err
 		}
-		in.API.Policy = string(data)
 	}
 	if s.TerraformBackend != nil {
 		raw, err := json.Marshal(s.TerraformBackend)
@@ -112,13 +116,23 @@ func Unsupported(s *config.Stage) []string {
 	if s.WebsocketAPICustomDomain != nil {
 		notes = append(notes, "websocket_api_custom_domain is ignored: cws deploys REST APIs only")
 	}
-	if s.ManageIAMRole && !s.AutogenPolicy {
-		notes = append(notes, fmt.Sprintf("autogen_policy false: the policy in %s is not attached; the generated role has the basic execution rights only", s.IAMPolicyFile))
-	}
 	if s.AutomaticLayer {
 		notes = append(notes, "automatic_layer is ignored: a Go function is one static binary")
 	}
 	return notes
+}
+
+// readPolicy reads the JSON policy file named by key (a path relative to .chalice/).
+func readPolicy(projectDir, key, name string) (string, error) {
+	path := filepath.Join(projectDir, ".chalice", filepath.FromSlash(name))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s %q (relative to .chalice/): %w", key, name, err)
+	}
+	if !json.Valid(data) {
+		return "", fmt.Errorf("%s %s: not valid JSON", key, path)
+	}
+	return string(data), nil
 }
 
 func optional(o config.Optional) *int {

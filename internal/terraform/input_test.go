@@ -39,9 +39,11 @@ const everyKey = `{
       "log_retention_in_days": 14,
       "manage_iam_role": false,
       "iam_role_arn": "arn:aws:iam::123456789012:role/shop-prod",
-      "aws_region": "eu-west-3"
+      "aws_region": "eu-west-3",
+      "aws_default_tags": {"owner": "platform"}
     },
     "dev": {},
+    "owned": {"autogen_policy": false, "iam_policy_file": "policies/role.json"},
     "internal": {"api_gateway_endpoint_type": "PRIVATE", "api_gateway_endpoint_vpce": ["vpce-0abc", "vpce-0def"]}
   }
 }`
@@ -81,7 +83,7 @@ func TestInputForMapsEveryKey(t *testing.T) {
 	routes := []coworks.Route{{Method: "GET", Path: "/"}}
 	in, err := InputFor(Source{
 		Stage: resolved(t, everyKey, "prod"), ProjectDir: dir, Region: "eu-west-3",
-		RestAPI: tfgen.RestAPIRef{ID: "a1b2c3"}, ZipPath: "/tmp/f.zip", SHA256: "c2hh", Routes: routes,
+		RestAPI: tfgen.RestAPIRef{ID: "a1b2c3"}, ZipPath: "/tmp/f.zip", SHA256: "c2hh", Commit: "abc123", Routes: routes,
 		BinaryMediaTypes: []string{"image/png"}, Authorizer: true,
 	})
 	if err != nil {
@@ -91,6 +93,7 @@ func TestInputForMapsEveryKey(t *testing.T) {
 	fourteen := 14
 	want := tfgen.Input{
 		AppName: "shop", Stage: "prod", APIGatewayStage: "v1", Region: "eu-west-3",
+		DefaultTags: map[string]string{"owner": "platform"},
 		Function: tfgen.Function{
 			Architecture: "x86_64", MemorySize: 512, Timeout: 30, ReservedConcurrency: &zero,
 			Environment:        map[string]string{"SHARED": "top", "LEVEL": "prod"},
@@ -111,7 +114,7 @@ func TestInputForMapsEveryKey(t *testing.T) {
 		Backend:    tfgen.Backend{Type: "s3", Settings: map[string]any{"bucket": "state-bucket", "region": "eu-west-1"}},
 		RestAPI:    tfgen.RestAPIRef{ID: "a1b2c3"},
 		Routes:     routes,
-		Artifact:   tfgen.Artifact{ZipPath: "/tmp/f.zip", SHA256: "c2hh"},
+		Artifact:   tfgen.Artifact{ZipPath: "/tmp/f.zip", SHA256: "c2hh", Commit: "abc123"},
 	}
 	if !reflect.DeepEqual(in, want) {
 		t.Errorf("InputFor:\n got %+v\nwant %+v", in, want)
@@ -152,7 +155,11 @@ func TestInputForGeneratesTheSettings(t *testing.T) {
 	if strings.Contains(fn, `resource "aws_iam_role"`) {
 		t.Error("manage_iam_role false must not create a role")
 	}
-	for _, want := range []string{`"REGIONAL"`, `execute-api:Invoke`, `minimum_compression_size`, `bucket`, `"state-bucket"`, `region = "eu-west-3"`} {
+	if !strings.Contains(fn, `default_tags { tags = { owner = "platform" } }`) {
+		t.Errorf("the stage root lacks the provider's default_tags:\n%s", fn)
+	}
+	for _, want := range []string{`"REGIONAL"`, `execute-api:Invoke`, `minimum_compression_size`, `bucket`, `"state-bucket"`,
+		`default = "eu-west-3"`, `default_tags { tags = { owner = "platform" } }`} {
 		if !strings.Contains(api, want) {
 			t.Errorf("the API root lacks %s:\n%s", want, api)
 		}
@@ -180,6 +187,19 @@ func TestInputForDefaultsAndErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `api_gateway_policy_file "policies/api.json" (relative to .chalice/)`) {
 		t.Errorf("missing policy file: %v", err)
 	}
+	// autogen_policy false: iam_policy_file is read the same way, and attached to the managed role.
+	_, err = InputFor(Source{Stage: resolved(t, everyKey, "owned"), ProjectDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), `iam_policy_file "policies/role.json" (relative to .chalice/)`) {
+		t.Errorf("missing iam policy file: %v", err)
+	}
+	dir := projectWithPolicy(t)
+	if err := os.WriteFile(filepath.Join(dir, ".chalice", "policies", "role.json"), []byte(policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	owned, err := InputFor(Source{Stage: resolved(t, everyKey, "owned"), ProjectDir: dir})
+	if err != nil || owned.Function.Policy != policy || !owned.Function.ManageIAMRole {
+		t.Errorf("iam_policy_file: %q, %v", owned.Function.Policy, err)
+	}
 	s := resolved(t, everyKey, "dev")
 	s.TerraformBackend = map[string]any{"gcs": map[string]any{"bucket": "x"}}
 	if _, err := InputFor(Source{Stage: s}); err == nil || !strings.Contains(err.Error(), "terraform_backend.gcs: unsupported backend") {
@@ -191,7 +211,7 @@ func TestUnsupportedSettingsAreNamed(t *testing.T) {
 	s := resolved(t, `{"app_name": "shop", "stages": {"dev": {"autogen_policy": false,
 	  "api_gateway_custom_domain": {"domain_name": "api.example.com", "certificate_arn": "arn:aws:acm:us-east-1:1:certificate/x"}}}}`, "dev")
 	notes := strings.Join(Unsupported(s), "\n")
-	for _, want := range []string{"api_gateway_custom_domain is not generated", "the policy in policy-dev.json is not attached"} {
+	for _, want := range []string{"api_gateway_custom_domain is not generated"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes lack %q:\n%s", want, notes)
 		}

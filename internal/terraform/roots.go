@@ -8,12 +8,14 @@ import (
 	"strings"
 
 	"github.com/coworks-go/coworks/internal/safefile"
+	"github.com/coworks-go/coworks/internal/tfgen"
 )
 
 // WriteRoots writes generated roots under dir: files (slash-separated paths relative to dir, as tfgen.Output
 // holds them) atomically, then assets (destination relative to dir → source file on disk, the zip) as copies.
-// In every root it writes, a .tf file that is no longer generated is removed, so a stale resource cannot
-// linger; state, the .terraform directory and the lock file are left alone.
+// In every root it writes, a .tf file cws generated earlier (tfgen.IsGenerated) and no longer generates is
+// removed, so a stale resource cannot linger; the user's own files (extra .tf, *_override.tf, tfvars),
+// state, the .terraform directory and the lock file are left alone.
 func WriteRoots(dir string, files map[string][]byte, assets map[string]string) error {
 	keep := map[string]map[string]bool{}
 	for name := range files {
@@ -37,10 +39,19 @@ func WriteRoots(dir string, files map[string][]byte, assets map[string]string) e
 			return fmt.Errorf("writing terraform roots: %w", err)
 		}
 		for _, e := range entries {
-			if !e.IsDir() && strings.HasSuffix(e.Name(), ".tf") && !names[e.Name()] {
-				if err := os.Remove(filepath.Join(dir, filepath.FromSlash(root), e.Name())); err != nil {
-					return fmt.Errorf("removing a stale file: %w", err)
-				}
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") || names[e.Name()] {
+				continue
+			}
+			p := filepath.Join(dir, filepath.FromSlash(root), e.Name())
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return fmt.Errorf("writing terraform roots: %w", err)
+			}
+			if !tfgen.IsGenerated(data) {
+				continue // the user's
+			}
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("removing a stale file: %w", err)
 			}
 		}
 	}

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/coworks-go/coworks/internal/tfgen"
 )
 
 // realTerraform returns the terraform binary on PATH, or skips: these tests drive the real binary on roots
@@ -267,26 +270,33 @@ func TestDiagnosticsOfBoxedOutput(t *testing.T) {
 	}
 }
 
-func TestWriteRootsRemovesStaleFilesAndCopiesTheZip(t *testing.T) {
+func TestWriteRootsRemovesStaleFilesKeepsTheUsersAndCopiesTheZip(t *testing.T) {
 	dir := t.TempDir()
 	zip := filepath.Join(t.TempDir(), "build.zip")
 	if err := os.WriteFile(zip, []byte("PK zip bytes"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteRoots(dir, map[string][]byte{"stage-dev/main.tf": []byte("# a\n"), "stage-dev/old.tf": []byte("# old\n")}, nil); err != nil {
+	gen := func(s string) []byte { return []byte(tfgen.GeneratedMarker + ": " + s + "\n") }
+	if err := WriteRoots(dir, map[string][]byte{"stage-dev/main.tf": gen("a"), "stage-dev/old.tf": gen("old")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "stage-dev", "terraform.tfstate"), []byte("{}"), 0o644); err != nil {
-		t.Fatal(err)
+	// What a user adds to a root: state, an override and a file of their own resources.
+	user := map[string]string{"terraform.tfstate": "{}", "main_override.tf": "# mine\n", "alarms.tf": "resource \"x\" \"y\" {}\n"}
+	for name, data := range user {
+		if err := os.WriteFile(filepath.Join(dir, "stage-dev", name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	err := WriteRoots(dir, map[string][]byte{"stage-dev/main.tf": []byte("# b\n")}, map[string]string{"stage-dev/deployment.zip": zip})
+	err := WriteRoots(dir, map[string][]byte{"stage-dev/main.tf": gen("b")}, map[string]string{"stage-dev/deployment.zip": zip})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "stage-dev", "old.tf")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("stale old.tf kept: %v", err)
+		t.Errorf("stale generated old.tf kept: %v", err)
 	}
-	for name, want := range map[string]string{"main.tf": "# b\n", "terraform.tfstate": "{}", "deployment.zip": "PK zip bytes"} {
+	want := map[string]string{"main.tf": string(gen("b")), "deployment.zip": "PK zip bytes"}
+	maps.Copy(want, user)
+	for name, want := range want {
 		if got, err := os.ReadFile(filepath.Join(dir, "stage-dev", name)); err != nil || string(got) != want {
 			t.Errorf("%s = %q, %v; want %q", name, got, err, want)
 		}

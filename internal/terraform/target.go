@@ -121,7 +121,7 @@ func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Resul
 	}
 	in, err := InputFor(Source{
 		Stage: cfg, ProjectDir: t.opts.ProjectDir, Region: region, RestAPI: ref,
-		ZipPath: req.Artifact.ZipPath, SHA256: req.Artifact.SHA256, Routes: req.Artifact.Routes,
+		ZipPath: req.Artifact.ZipPath, SHA256: req.Artifact.SHA256, Commit: req.Artifact.Commit, Routes: req.Artifact.Routes,
 		BinaryMediaTypes: req.Settings.BinaryMediaTypes,
 	})
 	if err != nil {
