@@ -84,11 +84,11 @@ func (t *Target) runner(bin, root string, progress io.Writer) (*Runner, error) {
 	return New(Options{Dir: filepath.Join(RootsDir(t.opts.ProjectDir), root), Binary: bin, Progress: progress, Env: t.opts.Env})
 }
 
-// initRoot runs terraform init in root, with its progress line; a provider that cannot be downloaded is a
-// *ProviderDownloadError.
-func initRoot(ctx context.Context, r *Runner, root string, progress io.Writer) error {
+// initRoot runs terraform init in root, with its progress line; a provider that cannot be installed is a
+// *ProviderInstallError.
+func (t *Target) initRoot(ctx context.Context, r *Runner, root string, progress io.Writer) error {
 	fmt.Fprintf(progress, "Initializing Terraform in %s...\n", relRoot(root))
-	return asProviderDownload(r.Init(ctx))
+	return asProviderInstall(r.Init(ctx), envLookup(t.opts.Env))
 }
 
 // Deploy generates the stage's roots (its API root too when it owns its API), writes them under
@@ -155,7 +155,7 @@ func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Resul
 		if err != nil {
 			return nil, err
 		}
-		if err := initRoot(ctx, r, out.APIRoot, progress); err != nil {
+		if err := t.initRoot(ctx, r, out.APIRoot, progress); err != nil {
 			return nil, err
 		}
 		before, err := r.Output(ctx)
@@ -173,7 +173,7 @@ func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Resul
 	if err != nil {
 		return nil, err
 	}
-	if err := initRoot(ctx, r, out.StageRoot, progress); err != nil {
+	if err := t.initRoot(ctx, r, out.StageRoot, progress); err != nil {
 		return nil, err
 	}
 	applied, err := planApply(ctx, r, progress)
@@ -237,7 +237,7 @@ func (t *Target) plan(ctx context.Context, bin string, out tfgen.Output, progres
 		if err != nil {
 			return "", err
 		}
-		if err := initRoot(ctx, r, root, progress); err != nil {
+		if err := t.initRoot(ctx, r, root, progress); err != nil {
 			return "", err
 		}
 		fmt.Fprintf(&text, "# %s\n", relRoot(root))

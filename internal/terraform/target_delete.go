@@ -89,7 +89,7 @@ func (t *Target) destroy(ctx context.Context, bin, root string, progress io.Writ
 	if err != nil {
 		return err
 	}
-	if err := initRoot(ctx, r, root, progress); err != nil {
+	if err := t.initRoot(ctx, r, root, progress); err != nil {
 		return err
 	}
 	fmt.Fprintf(progress, "Destroying %s...\n", relRoot(root))

@@ -61,7 +61,7 @@ func applySimulated(t *testing.T, failStage bool) (*Target, string, *Runner, err
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := initRoot(ctx, r, "stage-dev", progress); err != nil {
+	if err := tg.initRoot(ctx, r, "stage-dev", progress); err != nil {
 		t.Fatal(err)
 	}
 	applied, err := planApply(ctx, r, progress)

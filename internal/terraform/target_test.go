@@ -70,9 +70,9 @@ func TestDeployWithoutNetworkSaysTheProviderCannotBeDownloaded(t *testing.T) {
 	realTerraform(t)
 	tg, dir, progress := newTarget(t, nil)
 	_, err := tg.Deploy(context.Background(), deployRequest(t, "dev"))
-	var dl *ProviderDownloadError
+	var dl *ProviderInstallError
 	if !errors.As(err, &dl) {
-		t.Fatalf("err = %T %v, want *ProviderDownloadError\nprogress:\n%s", err, err, progress)
+		t.Fatalf("err = %T %v, want *ProviderInstallError\nprogress:\n%s", err, err, progress)
 	}
 	if !strings.HasPrefix(err.Error(), "could not download the hashicorp/aws provider: ") ||
 		!strings.Contains(err.Error(), "registry.terraform.io") {
@@ -109,9 +109,9 @@ func TestPlanWithoutNetworkFailsTheSameWayAndRecordsNothing(t *testing.T) {
 	req := deployRequest(t, "dev")
 	req.PlanOnly = true
 	res, err := tg.Deploy(context.Background(), req)
-	var dl *ProviderDownloadError
+	var dl *ProviderInstallError
 	if !errors.As(err, &dl) || res != nil {
-		t.Fatalf("plan: %v, %+v; want *ProviderDownloadError", err, res)
+		t.Fatalf("plan: %v, %+v; want *ProviderInstallError", err, res)
 	}
 	assertNothingRecorded(t, dir, "dev")
 }
@@ -253,15 +253,15 @@ func TestSharingChecks_SimulatedAWSState(t *testing.T) {
 func TestDeleteWithoutNetworkKeepsTheRecord_SimulatedAWSState(t *testing.T) {
 	realTerraform(t)
 	tg, dir, progress := newTarget(t, nil)
-	if _, err := tg.Deploy(context.Background(), deployRequest(t, "dev")); !errors.As(err, new(*ProviderDownloadError)) {
+	if _, err := tg.Deploy(context.Background(), deployRequest(t, "dev")); !errors.As(err, new(*ProviderInstallError)) {
 		t.Fatalf("deploy: %v", err) // it writes the roots, then fails at init
 	}
 	writeSimulatedRecord(t, dir, "dev", "a1b2c3", "dev", TargetName)
 	before, _ := os.ReadFile(deployed.Path(dir, "dev"))
 	_, err := tg.Delete(context.Background(), &target.DeleteRequest{AppName: "simple", Stage: "dev"})
-	var dl *ProviderDownloadError
+	var dl *ProviderInstallError
 	if !errors.As(err, &dl) || dl.Dir != filepath.Join(RootsDir(dir), "stage-dev") {
-		t.Fatalf("delete: %v, want *ProviderDownloadError in the stage root (destroyed first)", err)
+		t.Fatalf("delete: %v, want *ProviderInstallError in the stage root (destroyed first)", err)
 	}
 	if !strings.Contains(progress.String(), "Initializing Terraform in .chalice/terraform/stage-dev...") {
 		t.Errorf("progress:\n%s", progress)
