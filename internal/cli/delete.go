@@ -99,7 +99,15 @@ func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions
 		fmt.Fprintf(w, "Deleted stage %s: function %s and Rest API %s.\n", s.StageName, report.LambdaARN, res.RestAPIID)
 	default:
 		fmt.Fprintf(w, "Deleted stage %s: function %s.\n", s.StageName, report.LambdaARN)
-		fmt.Fprintf(w, "Kept Rest API %s: still used by stage %s.\n", res.RestAPIID, strings.Join(report.KeptFor, ", "))
+		fmt.Fprintf(w, "Kept Rest API %s: still used by %s.\n", res.RestAPIID, stagesPhrase(report.KeptFor))
 	}
 	return nil
+}
+
+// stagesPhrase names stages in a sentence: "stage dev", "stages dev and qa", "stages dev, qa and x".
+func stagesPhrase(stages []string) string {
+	if n := len(stages); n > 1 {
+		return "stages " + strings.Join(stages[:n-1], ", ") + " and " + stages[n-1]
+	}
+	return "stage " + strings.Join(stages, "")
 }

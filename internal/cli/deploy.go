@@ -152,7 +152,10 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 	}
 	fn := s.FunctionName()
 	first := "Updating lambda function: " + fn
-	if !existed {
+	switch {
+	case d.plan:
+		first = "Planning stage " + s.StageName + " (a dry run: nothing is changed)"
+	case !existed:
 		first = "Creating lambda function: " + fn
 	}
 	progress := &heldProgress{w: env.Err, first: first}

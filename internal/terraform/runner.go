@@ -65,9 +65,10 @@ type Options struct {
 
 // Runner runs terraform commands in one root. Its methods are not safe for concurrent use.
 type Runner struct {
-	tf     *tfexec.Terraform
-	dir    string
-	stderr *tail
+	tf       *tfexec.Terraform
+	dir      string
+	stderr   *tail
+	progress io.Writer
 }
 
 // New returns a Runner for opts.Dir.
@@ -92,7 +93,7 @@ func New(opts Options) (*Runner, error) {
 	}
 	// terraform-exec copies stdout and stderr from two goroutines: one writer must serialise them.
 	progress = &serialWriter{w: progress}
-	r := &Runner{tf: tf, dir: opts.Dir, stderr: &tail{}}
+	r := &Runner{tf: tf, dir: opts.Dir, stderr: &tail{}, progress: progress}
 	tf.SetStdout(progress)
 	tf.SetStderr(io.MultiWriter(progress, r.stderr))
 	return r, nil
@@ -120,6 +121,14 @@ func filterEnv(environ []string) map[string]string {
 		env["CHECKPOINT_DISABLE"] = "1"
 	}
 	return env
+}
+
+// quiet runs one terraform command whose standard output is data for cws (terraform output -json, terraform
+// show of a plan already shown): it is not streamed to the progress writer, which is for people.
+func (r *Runner) quiet(ctx context.Context, op string, f func() error) error {
+	r.tf.SetStdout(io.Discard)
+	defer r.tf.SetStdout(r.progress)
+	return r.run(ctx, op, f)
 }
 
 // run runs one terraform command, classifying its failure.
@@ -151,11 +160,18 @@ type Plan struct {
 	File string
 }
 
-// Plan runs terraform plan, saves the plan in the root (PlanFile) and returns it with its human text.
-func (r *Runner) Plan(ctx context.Context) (Plan, error) {
+// Plan runs terraform plan, streaming it to the progress writer, saves the plan in the root (PlanFile) and
+// returns it with its human text.
+func (r *Runner) Plan(ctx context.Context) (Plan, error) { return r.plan(ctx, r.run) }
+
+// PlanQuietly is Plan without streaming the plan (terraform's diagnostics still go to the progress writer),
+// for callers that print Plan.Text themselves.
+func (r *Runner) PlanQuietly(ctx context.Context) (Plan, error) { return r.plan(ctx, r.quiet) }
+
+func (r *Runner) plan(ctx context.Context, run func(context.Context, string, func() error) error) (Plan, error) {
 	file := filepath.Join(r.dir, PlanFile)
 	var p Plan
-	err := r.run(ctx, "plan", func() error {
+	err := run(ctx, "plan", func() error {
 		var err error
 		p.Changes, err = r.tf.Plan(ctx, tfexec.Out(PlanFile))
 		return err
@@ -163,7 +179,7 @@ func (r *Runner) Plan(ctx context.Context) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	err = r.run(ctx, "show", func() error {
+	err = r.quiet(ctx, "show", func() error {
 		var err error
 		p.Text, err = r.tf.ShowPlanFileRaw(ctx, PlanFile)
 		return err
@@ -215,7 +231,7 @@ func (o Outputs) String(name string) (string, error) {
 // Output reads the root's outputs from its state.
 func (r *Runner) Output(ctx context.Context) (Outputs, error) {
 	var metas map[string]tfexec.OutputMeta
-	err := r.run(ctx, "output", func() error {
+	err := r.quiet(ctx, "output", func() error {
 		var err error
 		metas, err = r.tf.Output(ctx)
 		return err

@@ -107,9 +107,14 @@ func TestRunnerInitPlanApplyOutputDestroyWithRealTerraform(t *testing.T) {
 		t.Errorf("progress lacks terraform's apply summary:\n%s", progress)
 	}
 
+	before := progress.Len()
 	out, err := r.Output(ctx)
 	if err != nil {
 		t.Fatalf("output: %v", err)
+	}
+	// Progress is for people: terraform output -json is read, not shown.
+	if shown := progress.String()[before:]; shown != "" {
+		t.Errorf("terraform output -json reached the progress:\n%s", shown)
 	}
 	if url, err := out.String("rest_api_url"); err != nil || url != "https://abc123.execute-api.eu-west-1.amazonaws.com/dev/" {
 		t.Errorf("rest_api_url = %q, %v", url, err)
@@ -127,9 +132,20 @@ func TestRunnerInitPlanApplyOutputDestroyWithRealTerraform(t *testing.T) {
 		t.Errorf("String of a missing output: %v", err)
 	}
 
+	before = progress.Len()
 	again, err := r.Plan(ctx)
 	if err != nil || again.Changes {
 		t.Fatalf("second plan must show no changes: %+v %v", again, err)
+	}
+	// The plan is shown once, as terraform plan prints it; terraform show only reads it back.
+	if n := strings.Count(progress.String()[before:], "No changes."); n != 1 {
+		t.Errorf("progress shows the plan %d times:\n%s", n, progress.String()[before:])
+	}
+	// Quietly: the text comes back and the progress does not show it (the caller prints it).
+	before = progress.Len()
+	quiet, err := r.PlanQuietly(ctx)
+	if err != nil || quiet.Changes || !strings.Contains(quiet.Text, "No changes.") || strings.Contains(progress.String()[before:], "No changes.") {
+		t.Errorf("PlanQuietly: %+v %v; progress:\n%s", quiet, err, progress.String()[before:])
 	}
 
 	if err := r.Destroy(ctx); err != nil {

@@ -254,7 +254,7 @@ func (t *Target) plan(ctx context.Context, bin string, out tfgen.Output, progres
 			apiMissing = !had
 		}
 		fmt.Fprintln(progress, "Planning...")
-		p, err := r.Plan(ctx)
+		p, err := r.PlanQuietly(ctx) // the text is the result, printed once by the caller
 		if err != nil {
 			return "", err
 		}

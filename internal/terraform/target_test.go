@@ -183,8 +183,16 @@ func TestDeleteRefusesWhileAnotherStageUsesTheAPI_SimulatedAWSState(t *testing.T
 	if strings.Join(inUse.Stages, ",") != "master,qa" || inUse.RestAPIID != "a1b2c3" {
 		t.Errorf("stages using the API = %v (%s)", inUse.Stages, inUse.RestAPIID)
 	}
-	if err.Error() != `stage "dev" owns REST API a1b2c3, which stage master, qa still use; nothing was deleted` {
+	if err.Error() != `stage "dev" owns REST API a1b2c3, which stages master and qa still use; nothing was deleted` {
 		t.Errorf("message: %v", err)
+	}
+	one := &APIInUseError{Stage: "dev", RestAPIID: "a1b2c3", Stages: []string{"master"}}
+	if one.Error() != `stage "dev" owns REST API a1b2c3, which stage master still uses; nothing was deleted` {
+		t.Errorf("message: %v", one)
+	}
+	three := &APIInUseError{Stage: "dev", RestAPIID: "a1b2c3", Stages: []string{"master", "qa", "x"}}
+	if !strings.Contains(three.Error(), "which stages master, qa and x still use;") {
+		t.Errorf("message: %v", three)
 	}
 	if inUse.Hint() != "cws delete --stage master, then cws delete --stage qa, then delete dev again" {
 		t.Errorf("hint: %s", inUse.Hint())

@@ -33,8 +33,14 @@ type APIInUseError struct {
 
 // Error names the stages still using the API.
 func (e *APIInUseError) Error() string {
-	return fmt.Sprintf("stage %q owns REST API %s, which stage %s still use; nothing was deleted",
-		e.Stage, e.RestAPIID, strings.Join(e.Stages, ", "))
+	users := "other stages still use"
+	switch n := len(e.Stages); {
+	case n == 1:
+		users = "stage " + e.Stages[0] + " still uses"
+	case n > 1:
+		users = "stages " + strings.Join(e.Stages[:n-1], ", ") + " and " + e.Stages[n-1] + " still use"
+	}
+	return fmt.Sprintf("stage %q owns REST API %s, which %s; nothing was deleted", e.Stage, e.RestAPIID, users)
 }
 
 // Hint says what to do next: delete the other stages first (the CLI prints one Try line per stage).
