@@ -42,6 +42,8 @@ type deployedStage struct {
 	LambdaARN      string     `json:"lambda_arn"`
 	ArtifactSHA256 string     `json:"artifact_sha256"`
 	DeployedAt     *time.Time `json:"deployed_at"`
+	// FunctionVersion is the published function version the stage serves (terraform target).
+	FunctionVersion string `json:"function_version,omitempty"`
 }
 
 // readDeployedStages reads the record and metadata of every stage that has a record, sorted by stage.
@@ -64,7 +66,7 @@ func readDeployedStages(dir, appName string) ([]deployedStage, error) {
 			return nil, err
 		}
 		if meta != nil && d.Deployed && meta.RestAPIID == d.RestAPIID {
-			d.Target, d.ArtifactSHA256 = meta.Target, meta.ArtifactSHA256
+			d.Target, d.ArtifactSHA256, d.FunctionVersion = meta.Target, meta.ArtifactSHA256, meta.FunctionVersion
 			at := meta.DeployedAt.UTC()
 			d.DeployedAt = &at
 		}

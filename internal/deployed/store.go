@@ -161,6 +161,9 @@ type Meta struct {
 	// RestAPIID is the id the record had when Meta was written; a different id in the record means the
 	// record was rewritten by another tool and Meta is stale.
 	RestAPIID string `json:"rest_api_id,omitempty"`
+	// FunctionVersion is the published function version the stage serves (terraform: its alias's version);
+	// empty for targets that do not publish versions.
+	FunctionVersion string `json:"function_version,omitempty"`
 }
 
 // MetaPath returns the sidecar file of stage.

@@ -196,12 +196,12 @@ func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Resul
 	}
 	result.Record = newRec
 	result.RestAPIID, result.URL, _ = newRec.RestAPI()
-	if !changed && t.recordIs(req.Stage, newRec) {
+	if version, _ := outs.String("function_version"); !changed && t.recordIs(req.Stage, newRec, version) {
 		result.Unchanged, result.Record = true, rec
 		fmt.Fprintf(progress, "Stage %s is up to date (REST API %s)\n", req.Stage, result.RestAPIID)
 		return result, nil
 	}
-	if err := t.save(req.Stage, newRec, req.Artifact.SHA256, region); err != nil {
+	if err := t.save(req.Stage, newRec, req.Artifact.SHA256, region, outs); err != nil {
 		return nil, err
 	}
 	return result, nil
@@ -314,29 +314,33 @@ func (t *Target) recordWhatExists(ctx context.Context, r *Runner, req *target.Re
 		}
 		return deployed.RemoveMeta(t.opts.ProjectDir, req.Stage)
 	}
-	return t.save(req.Stage, rec, req.Artifact.SHA256, region)
+	return t.save(req.Stage, rec, req.Artifact.SHA256, region, outs)
 }
 
-// save writes the record and the metadata sidecar of stage.
-func (t *Target) save(stage string, rec *deployed.Record, sha, region string) error {
+// save writes the record and the metadata sidecar of stage; the sidecar's function version is the stage
+// root's function_version output (the version its alias points at).
+func (t *Target) save(stage string, rec *deployed.Record, sha, region string, outs Outputs) error {
 	if err := deployed.Save(t.opts.ProjectDir, stage, rec); err != nil {
 		return err
 	}
 	id, _, _ := rec.RestAPI()
+	version, _ := outs.String("function_version")
 	return deployed.SaveMeta(t.opts.ProjectDir, stage, &deployed.Meta{
 		Target: TargetName, ArtifactSHA256: sha, DeployedAt: t.opts.Now().UTC(), Region: region, RestAPIID: id,
+		FunctionVersion: version,
 	})
 }
 
-// recordIs reports whether the stage's record file holds exactly rec and its sidecar is this target's.
-func (t *Target) recordIs(stage string, rec *deployed.Record) bool {
+// recordIs reports whether the stage's record file holds exactly rec and its sidecar is this target's, with
+// the function version given.
+func (t *Target) recordIs(stage string, rec *deployed.Record, version string) bool {
 	want, err := rec.Marshal()
 	if err != nil {
 		return false
 	}
 	got, err := os.ReadFile(deployed.Path(t.opts.ProjectDir, stage))
 	meta, _ := deployed.LoadMeta(t.opts.ProjectDir, stage)
-	return err == nil && string(got) == string(want) && meta != nil && meta.Target == TargetName
+	return err == nil && string(got) == string(want) && meta != nil && meta.Target == TargetName && meta.FunctionVersion == version
 }
 
 // loadOwned loads the stage's record and refuses a stage another target deployed.

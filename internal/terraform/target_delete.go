@@ -120,7 +120,7 @@ func (t *Target) Describe(ctx context.Context, stage string) (*target.Descriptio
 		d.FunctionName = name
 	}
 	if meta != nil {
-		d.ArtifactSHA256, d.DeployedAt = meta.ArtifactSHA256, meta.DeployedAt
+		d.ArtifactSHA256, d.DeployedAt, d.FunctionVersion = meta.ArtifactSHA256, meta.DeployedAt, meta.FunctionVersion
 	}
 	if d.RestAPIID != "" {
 		users, err := t.stagesOn(d.RestAPIID, stage)

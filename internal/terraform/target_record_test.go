@@ -45,6 +45,10 @@ output "api_gateway_stage" {
 output "region" {
   value = "eu-west-1"
 }
+
+output "function_version" {
+  value = "3"
+}
 `
 }
 
@@ -109,7 +113,7 @@ func TestSuccessfulApplyRecordsInChalicesSchema_SimulatedStageRoot(t *testing.T)
 	if !complete {
 		t.Fatalf("outputs %v: record incomplete", outs)
 	}
-	if err := tg.save("dev", rec, "c2hh", "eu-west-1"); err != nil {
+	if err := tg.save("dev", rec, "c2hh", "eu-west-1", outs); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, ".chalice", "deployed", "dev.json"))
@@ -138,10 +142,19 @@ func TestSuccessfulApplyRecordsInChalicesSchema_SimulatedStageRoot(t *testing.T)
 		t.Errorf("record:\n%s\nwant:\n%s", got, want)
 	}
 	meta, err := deployed.LoadMeta(dir, "dev")
-	if err != nil || meta.Target != "terraform" || meta.RestAPIID != "a1b2c3d4e5" || meta.Region != "eu-west-1" || !meta.DeployedAt.Equal(fixedNow) {
+	if err != nil || meta.Target != "terraform" || meta.RestAPIID != "a1b2c3d4e5" || meta.Region != "eu-west-1" || !meta.DeployedAt.Equal(fixedNow) ||
+		meta.FunctionVersion != "3" {
 		t.Errorf("sidecar: %+v, %v", meta, err)
 	}
-	if !tg.recordIs("dev", rec) {
+	if !tg.recordIs("dev", rec, "3") {
 		t.Error("recordIs is false right after saving the same record")
+	}
+	if tg.recordIs("dev", rec, "2") {
+		t.Error("recordIs is true although the alias moved to another version")
+	}
+	// What the alias points at is what Describe reports: rollback and promote start from it.
+	d, err := tg.Describe(context.Background(), "dev")
+	if err != nil || d.FunctionVersion != "3" {
+		t.Errorf("Describe: %+v, %v", d, err)
 	}
 }
