@@ -23,15 +23,8 @@ const mirrorVariable = "CWS_TF_PROVIDER_MIRROR"
 // exactly as generated (their provider constraint accepts 5.100 through 6.x): any error fails the test, and so
 // does a deprecation warning, since an attribute deprecated in one major is gone in the next.
 func TestGeneratedRootsPassTerraformValidate(t *testing.T) {
-	mirror := os.Getenv(mirrorVariable)
-	if mirror == "" {
-		t.Skipf("%s is not set: `terraform validate` needs hashicorp/aws from a filesystem mirror (on these machines: %s=/opt/tf-plugins)", mirrorVariable, mirrorVariable)
-	}
-	bin, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Skip("terraform is not on PATH: skipping `terraform validate` of the generated roots")
-	}
-	version := mirroredAWSVersion(t, mirror)
+	tf := mirroredTerraform(t, "terraform validate")
+	version := mirroredAWSVersion(t, tf.mirror)
 
 	dir := t.TempDir()
 	var modules []string
@@ -57,24 +50,13 @@ func TestGeneratedRootsPassTerraformValidate(t *testing.T) {
 		// Every root declares the region variable; a root generated without aws_region has no default.
 		wrapper += fmt.Sprintf("\nmodule %q {\n  source = \"./%s\"\n  region = \"eu-west-1\"\n}\n", strings.ReplaceAll(m, "-", "_"), m)
 	}
-	cliConfig := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }\n}\n", mirror)
-	for name, data := range map[string]string{"wrapper.tf": wrapper, "mirror.tfrc": cliConfig} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(filepath.Join(dir, "wrapper.tf"), []byte(wrapper), 0o644); err != nil {
+		t.Fatal(err)
 	}
-
-	env := []string{"TF_CLI_CONFIG_FILE=" + filepath.Join(dir, "mirror.tfrc"), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-		"HOME=" + t.TempDir(), "HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "PATH=" + os.Getenv("PATH")}
-	run := func(args ...string) ([]byte, error) {
-		cmd := exec.Command(bin, args...)
-		cmd.Dir, cmd.Env = dir, env
-		return cmd.CombinedOutput()
+	if out, err := tf.run(dir, "init", "-backend=false", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("terraform init with the provider mirror %s: %v\n%s", tf.mirror, err, out)
 	}
-	if out, err := run("init", "-backend=false", "-input=false", "-no-color"); err != nil {
-		t.Fatalf("terraform init with the provider mirror %s: %v\n%s", mirror, err, out)
-	}
-	out, err := run("validate", "-json", "-no-color")
+	out, err := tf.run(dir, "validate", "-json", "-no-color")
 	var result struct {
 		Valid       bool `json:"valid"`
 		Diagnostics []struct {
@@ -107,6 +89,41 @@ func TestGeneratedRootsPassTerraformValidate(t *testing.T) {
 		t.Fatalf("terraform validate with hashicorp/aws %s reports on the generated roots:\n%s", version, strings.Join(lines, "\n"))
 	}
 	t.Logf("terraform validate passed on %d roots with hashicorp/aws %s", len(modules), version)
+}
+
+// mirrored is the terraform binary with a CLI configuration installing hashicorp/aws from a filesystem
+// mirror, offline.
+type mirrored struct {
+	bin, mirror string
+	env         []string
+}
+
+// mirroredTerraform returns terraform set up with the mirror of $CWS_TF_PROVIDER_MIRROR, or skips the test,
+// saying which of the two is missing: what (the check the test makes) needs both.
+func mirroredTerraform(t *testing.T, what string) *mirrored {
+	t.Helper()
+	mirror := os.Getenv(mirrorVariable)
+	if mirror == "" {
+		t.Skipf("SKIPPED %s of the generated roots: %s is not set; it needs hashicorp/aws from a filesystem mirror (on these machines: %s=/opt/tf-plugins)", what, mirrorVariable, mirrorVariable)
+	}
+	bin, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Skipf("SKIPPED %s of the generated roots: terraform is not on PATH", what)
+	}
+	cfg := filepath.Join(t.TempDir(), "mirror.tfrc")
+	cliConfig := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }\n}\n", mirror)
+	if err := os.WriteFile(cfg, []byte(cliConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &mirrored{bin: bin, mirror: mirror, env: []string{"TF_CLI_CONFIG_FILE=" + cfg, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+		"HOME=" + t.TempDir(), "HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "PATH=" + os.Getenv("PATH")}}
+}
+
+// run runs terraform in dir and returns its combined output.
+func (m *mirrored) run(dir string, args ...string) ([]byte, error) {
+	cmd := exec.Command(m.bin, args...)
+	cmd.Dir, cmd.Env = dir, m.env
+	return cmd.CombinedOutput()
 }
 
 // mirroredAWSVersion returns the highest hashicorp/aws version of the mirror for this platform.
