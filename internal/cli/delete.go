@@ -13,8 +13,9 @@ import (
 )
 
 type deleteOptions struct {
-	json bool
-	wait time.Duration
+	json   bool
+	wait   time.Duration
+	target string
 }
 
 func newDeleteCommand(env *Env, g *globalOptions) *cobra.Command {
@@ -28,6 +29,7 @@ func newDeleteCommand(env *Env, g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().StringVar(&o.target, "target", "", "target of a stage this machine has no record of, local or terraform (default: the stage's deploy_target)")
 	cmd.Flags().DurationVar(&o.wait, "wait", defaultLockWait, "how long to wait for another cws deploying or deleting the stage")
 	return cmd
 }
@@ -44,19 +46,30 @@ type deleteReport struct {
 	KeptFor []string `json:"kept_for"`
 }
 
-// runDelete deletes the stage with the target that deployed it (from the metadata sidecar), else the
-// configured one.
+// runDelete deletes the stage with the target that deployed it (from the metadata sidecar), else --target,
+// else the configured one. A --target other than the sidecar's is refused: it would leave what the other
+// target deployed.
 func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions) error {
 	dir, p, s, err := resolveStage(env, g, config.APIHandler)
 	if err != nil {
 		return err
 	}
 	name := s.DeployTarget
+	if o.target != "" {
+		if !knownTarget(o.target) {
+			return withTry(fmt.Errorf("unknown deploy target %q: use %s", o.target, strings.Join(targetNames, " or ")), "cws delete --stage "+s.StageName)
+		}
+		name = o.target
+	}
 	meta, err := deployed.LoadMeta(dir, s.StageName)
 	if err != nil {
 		return err
 	}
 	if meta != nil && meta.Target != "" {
+		if o.target != "" && o.target != meta.Target {
+			return withTry(fmt.Errorf("stage %q is deployed with target %q, not %q", s.StageName, meta.Target, o.target),
+				"cws delete --stage "+s.StageName+" --target "+meta.Target)
+		}
 		name = meta.Target
 	}
 	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env})
@@ -76,7 +89,7 @@ func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions
 	if err != nil {
 		return err
 	}
-	res, err := tgt.Delete(ctx, &target.DeleteRequest{AppName: p.AppName(), Stage: s.StageName, Progress: env.Err})
+	res, err := tgt.Delete(ctx, &target.DeleteRequest{AppName: p.AppName(), Stage: s.StageName, Progress: env.Err, Config: s})
 	if err != nil {
 		return deployError(err, s.StageName)
 	}
@@ -84,6 +97,9 @@ func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions
 		APIDeleted: res.APIDeleted, KeptFor: []string{}}
 	if res.Deleted {
 		report.LambdaARN = desc.FunctionARN
+		if res.FunctionARN != "" {
+			report.LambdaARN = res.FunctionARN
+		}
 		if !res.APIDeleted {
 			report.KeptFor = append(report.KeptFor, desc.SharedWith...)
 		}

@@ -104,13 +104,18 @@ type DeleteRequest struct {
 	AppName  string
 	Stage    string
 	Progress io.Writer
+	// Config is the resolved stage, for targets that need its settings to find what to delete when nothing
+	// about it is on this machine (Terraform: a remote backend); nil when the caller has none.
+	Config *config.Stage
 }
 
 // DeleteResult is what Delete did.
 type DeleteResult struct {
 	// Deleted is false when the stage was not deployed.
-	Deleted   bool
-	RestAPIID string
+	Deleted bool
+	// FunctionARN is the function deleted, when the target knows it.
+	FunctionARN string
+	RestAPIID   string
 	// APIDeleted is true when the stage was the API's last one and the API went with it.
 	APIDeleted bool
 }

@@ -20,7 +20,9 @@ import (
 // API that other stages still use is refused with an *APIInUseError before anything is destroyed. When
 // everything is destroyed it writes Chalice's empty record and removes the sidecar; when a destroy fails the
 // record still lists what exists (the function when the stage root could not be destroyed, the API when
-// only the API root could not). A stage with no roots is not an error: it just gets the empty record.
+// only the API root could not). A stage whose roots are not on this machine (a CI job) is found in its
+// remote backend (req.Config's terraform_backend) from roots holding only the settings (tfgen.StateRoots);
+// with local state and no roots, it is not an error: the stage just gets the empty record.
 func (t *Target) Delete(ctx context.Context, req *target.DeleteRequest) (*target.DeleteResult, error) {
 	progress := t.progress(req.Progress)
 	rec, err := t.loadOwned(req.Stage, req.AppName)
@@ -30,8 +32,14 @@ func (t *Target) Delete(ctx context.Context, req *target.DeleteRequest) (*target
 	dir := RootsDir(t.opts.ProjectDir)
 	stageRoot, apiRoot := tfgen.StageRootDir(req.Stage), tfgen.APIRootDir(req.Stage)
 	hasStage, hasAPI := isDir(filepath.Join(dir, stageRoot)), isDir(filepath.Join(dir, apiRoot))
+	if !hasStage && !hasAPI && !rec.IsDeployed() {
+		if rec, hasStage, hasAPI, err = t.fromRemoteState(ctx, req, progress); err != nil {
+			return nil, err
+		}
+	}
 	res := &target.DeleteResult{Deleted: rec.IsDeployed() || hasStage}
 	res.RestAPIID, _, _ = rec.RestAPI()
+	res.FunctionARN, _ = rec.LambdaARN(deployed.APIHandlerName)
 	if hasAPI && res.RestAPIID != "" {
 		users, err := t.stagesOn(res.RestAPIID, req.Stage)
 		if err != nil {
@@ -81,6 +89,63 @@ func (t *Target) Delete(ctx context.Context, req *target.DeleteRequest) (*target
 		return nil, err
 	}
 	return res, nil
+}
+
+// fromRemoteState finds what the remote backend of req.Config holds for the stage when its roots are not on
+// this machine: it writes roots holding only the settings, initialises them and reads their outputs. It
+// returns the record of what exists, and whether each root's state holds anything (the roots are left for
+// destroy then, removed otherwise). Without a remote backend there is nothing to find.
+func (t *Target) fromRemoteState(ctx context.Context, req *target.DeleteRequest, progress io.Writer) (rec *deployed.Record, hasStage, hasAPI bool, err error) {
+	rec = deployed.Empty()
+	if req.Config == nil || req.Config.TerraformBackend == nil {
+		return rec, false, false, nil
+	}
+	cfg := *req.Config
+	cfg.AppName, cfg.StageName = req.AppName, req.Stage
+	region, err := Region(&cfg, t.opts.Getenv)
+	if err != nil {
+		return nil, false, false, err
+	}
+	in, err := InputFor(Source{Stage: &cfg, ProjectDir: t.opts.ProjectDir, Region: region})
+	if err != nil {
+		return nil, false, false, err
+	}
+	files, err := tfgen.StateRoots(in)
+	if err != nil {
+		return nil, false, false, err
+	}
+	bin, err := FindBinary(t.opts.Getenv)
+	if err != nil {
+		return nil, false, false, err
+	}
+	fmt.Fprintf(progress, "The roots of stage %s are not on this machine: reading its state from the %s backend...\n", req.Stage, in.Backend.Type)
+	if err := WriteRoots(RootsDir(t.opts.ProjectDir), files, nil); err != nil {
+		return nil, false, false, err
+	}
+	found := map[string]bool{}
+	for _, root := range []string{tfgen.StageRootDir(req.Stage), tfgen.APIRootDir(req.Stage)} {
+		r, err := t.runner(bin, root, progress)
+		if err != nil {
+			return nil, false, false, err
+		}
+		if err := t.initRoot(ctx, r, root, progress); err != nil {
+			return nil, false, false, err
+		}
+		outs, err := r.Output(ctx)
+		if err != nil {
+			return nil, false, false, err
+		}
+		if found[root] = len(outs) > 0; !found[root] {
+			if err := os.RemoveAll(filepath.Join(RootsDir(t.opts.ProjectDir), root)); err != nil {
+				return nil, false, false, err
+			}
+			continue
+		}
+		if root == tfgen.StageRootDir(req.Stage) {
+			rec, _ = recordFromOutputs(rec, outs, region)
+		}
+	}
+	return rec, found[tfgen.StageRootDir(req.Stage)], found[tfgen.APIRootDir(req.Stage)], nil
 }
 
 // destroy runs init and destroy in root.

@@ -281,3 +281,33 @@ func TestDeleteWithoutNetworkKeepsTheRecord_SimulatedAWSState(t *testing.T) {
 		t.Error("the sidecar was removed although nothing was destroyed")
 	}
 }
+
+// TestDeleteWithoutRootsReadsTheRemoteState is a CI job deleting a branch's stage: nothing of the stage is on
+// the machine, its state is in S3. Delete must look there (and fail when it cannot reach it), never report
+// "not deployed" from an empty disk. Offline, terraform init of the S3 backend fails.
+func TestDeleteWithoutRootsReadsTheRemoteState(t *testing.T) {
+	realTerraform(t)
+	tg, dir, progress := newTarget(t, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_PROFILE": ""})
+	s := resolved(t, `{"version": "2.0", "app_name": "simple", "stages": {"feature-x": {"aws_region": "eu-west-1",
+	  "terraform_backend": {"s3": {"bucket": "simple-state", "region": "eu-west-1"}}}}}`, "feature-x")
+	_, err := tg.Delete(context.Background(), &target.DeleteRequest{AppName: "simple", Stage: "feature-x", Config: s})
+	if err == nil {
+		t.Fatalf("delete found nothing and said nothing:\n%s", progress)
+	}
+	t.Logf("offline: %v", err)
+	if !strings.Contains(progress.String(), "The roots of stage feature-x are not on this machine: reading its state from the s3 backend...") {
+		t.Errorf("progress:\n%s", progress)
+	}
+	main, rerr := os.ReadFile(filepath.Join(RootsDir(dir), "stage-feature-x", "main.tf"))
+	if rerr != nil || !strings.Contains(string(main), `key          = "cws/simple/stage-feature-x.tfstate"`) || strings.Contains(string(main), "resource ") {
+		t.Errorf("the settings-only stage root (%v):\n%s", rerr, main)
+	}
+	assertNothingRecorded(t, dir, "feature-x")
+
+	// With local state, a stage with nothing on disk is simply not deployed.
+	local := resolved(t, simpleConfig, "dev")
+	res, err := tg.Delete(context.Background(), &target.DeleteRequest{AppName: "simple", Stage: "dev", Config: local})
+	if err != nil || res.Deleted {
+		t.Errorf("local state, no roots: %+v, %v", res, err)
+	}
+}

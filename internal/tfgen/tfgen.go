@@ -193,3 +193,27 @@ func settings(body *hclwrite.Body, in Input, state string) {
 	body.AppendNewline()
 	body.AppendNewBlock("data", []string{"aws_partition", "current"})
 }
+
+// StateRoots returns a stage root and an API root for in.Stage holding only their settings (backend,
+// region, provider): what destroying whatever their remote state holds needs, on a machine where the
+// generated roots are not (a CI job deleting a branch's stage). in needs AppName, Stage, Region and Backend,
+// which must be remote: a local state lives only where the roots were.
+func StateRoots(in Input) (map[string][]byte, error) {
+	switch {
+	case !appRE.MatchString(in.AppName) || !nameRE.MatchString(in.Stage):
+		return nil, fmt.Errorf("tfgen: app %q, stage %q: use letters, digits, - and _", in.AppName, in.Stage)
+	case in.Backend.Type == "":
+		return nil, fmt.Errorf("tfgen: stage %q: the state of roots that are not on this machine needs a remote terraform_backend", in.Stage)
+	}
+	if err := in.Backend.check(); err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for _, root := range []string{StageRootDir(in.Stage), APIRootDir(in.Stage)} {
+		f := hclwrite.NewEmptyFile()
+		header(f.Body(), fmt.Sprintf("Settings of %s (app %s) only, written to destroy what its state holds: the generated root was not on this machine.", root, in.AppName))
+		settings(f.Body(), in, root)
+		files[root+"/main.tf"] = formatted(f)
+	}
+	return files, nil
+}

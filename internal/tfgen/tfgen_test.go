@@ -154,3 +154,28 @@ func TestAPIDocumentIsValidOpenAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestStateRootsHoldOnlyTheSettings(t *testing.T) {
+	in := baseInput("feature-x")
+	in.Backend = Backend{Type: "s3", Settings: map[string]any{"bucket": "simple-state"}}
+	files, err := StateRoots(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 {
+		t.Fatalf("files: %v", files)
+	}
+	for root, key := range map[string]string{"stage-feature-x": "cws/simple/stage-feature-x.tfstate", "api-feature-x": "cws/simple/api-feature-x.tfstate"} {
+		main := string(files[root+"/main.tf"])
+		if !IsGenerated([]byte(main)) || !strings.Contains(main, `"`+key+`"`) || !strings.Contains(main, `provider "aws"`) || strings.Contains(main, "resource ") {
+			t.Errorf("%s/main.tf:\n%s", root, main)
+		}
+	}
+	if problems := loadSchema(t).CheckFiles(files); len(problems) > 0 {
+		t.Errorf("schema: %s", joined(problems))
+	}
+	in.Backend = Backend{}
+	if _, err := StateRoots(in); err == nil || !strings.Contains(err.Error(), "needs a remote terraform_backend") {
+		t.Errorf("local state: %v", err)
+	}
+}
