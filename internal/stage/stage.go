@@ -142,22 +142,33 @@ func CurrentCommit(dir string) (string, error) {
 	return "", nil // an unborn branch: no commit yet
 }
 
-// findGitDir returns the git directory of the repository containing dir, following a .git file.
-func findGitDir(dir string) (string, error) {
+// RepositoryRoot returns the root of the git working tree containing dir: the nearest directory holding a
+// .git entry (a directory, or the file of a worktree or submodule). Outside a repository the error wraps
+// ErrNotGit.
+func RepositoryRoot(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}
 	for d := abs; ; d = filepath.Dir(d) {
-		gitPath := filepath.Join(d, ".git")
-		if fi, err := os.Stat(gitPath); err == nil {
-			if fi.IsDir() {
-				return gitPath, nil
-			}
-			return followGitFile(gitPath)
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d, nil
 		}
 		if filepath.Dir(d) == d {
 			return "", fmt.Errorf("%s: %w", abs, ErrNotGit)
 		}
 	}
+}
+
+// findGitDir returns the git directory of the repository containing dir, following a .git file.
+func findGitDir(dir string) (string, error) {
+	root, err := RepositoryRoot(dir)
+	if err != nil {
+		return "", err
+	}
+	gitPath := filepath.Join(root, ".git")
+	if fi, err := os.Stat(gitPath); err == nil && !fi.IsDir() {
+		return followGitFile(gitPath)
+	}
+	return gitPath, nil
 }
