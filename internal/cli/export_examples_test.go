@@ -99,9 +99,9 @@ func TestExportExamplesHello(t *testing.T) {
 			if got := attrValue(t, stageTF, "stage-"+stage+"/stage.tf", "aws_api_gateway_stage", "stage_name"); got != cty.StringVal(stage) {
 				t.Errorf("stage-%s: stage_name = %#v, want %q", stage, got, stage)
 			}
-			want := cty.ObjectVal(map[string]cty.Value{"cws_stage": cty.StringVal(stage)})
+			want := cty.ObjectVal(map[string]cty.Value{"cws_stage": cty.StringVal(stage), "cws_alias": cty.StringVal("live")})
 			if got := attrValue(t, stageTF, "stage-"+stage+"/stage.tf", "aws_api_gateway_stage", "variables"); !got.RawEquals(want) {
-				t.Errorf("stage-%s: variables = %#v, want { cws_stage = %q }", stage, got, stage)
+				t.Errorf("stage-%s: variables = %#v, want { cws_stage = %q, cws_alias = \"live\" }", stage, got, stage)
 			}
 			if got := attrExpr(t, stageTF, "stage-"+stage+"/stage.tf", "aws_api_gateway_stage", "rest_api_id"); got != "local.rest_api_id" {
 				t.Errorf("stage-%s: rest_api_id = %s, want local.rest_api_id (from api-dev's state)", stage, got)
@@ -131,7 +131,7 @@ func TestExportExamplesHello(t *testing.T) {
 		if err := json.Unmarshal(tree["api-dev/openapi.json"], &doc); err != nil {
 			t.Fatalf("api-dev/openapi.json: %v", err)
 		}
-		const function = ":function:hello-${stageVariables.cws_stage}/invocations"
+		const function = ":function:hello-${stageVariables.cws_stage}:${stageVariables.cws_alias}/invocations"
 		ops := map[string]bool{}
 		for path, item := range doc.Paths {
 			for method, raw := range item {

@@ -56,7 +56,7 @@ func TestExportOpenAPIPrintsValidJSON(t *testing.T) {
 		integ, _ := op["x-amazon-apigateway-integration"].(map[string]any)
 		uri, _ := integ["uri"].(string)
 		if integ["type"] != "aws_proxy" || integ["httpMethod"] != "POST" ||
-			!strings.HasSuffix(uri, ":function:hello-${stageVariables.cws_stage}/invocations") {
+			!strings.HasSuffix(uri, ":function:hello-${stageVariables.cws_stage}:${stageVariables.cws_alias}/invocations") {
 			t.Errorf("%s: integration %v", path, integ)
 		}
 	}

@@ -83,21 +83,31 @@ func followGitFile(path string) (string, error) {
 }
 
 func readHead(gitDir string) (string, error) {
-	data, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	ref, _, err := headOf(gitDir)
 	if err != nil {
-		return "", fmt.Errorf("read git HEAD: %w", err)
+		return "", err
 	}
-	head := strings.TrimSpace(string(data))
-	ref, ok := strings.CutPrefix(head, "ref:")
-	if !ok {
+	if ref == "" {
 		return "", fmt.Errorf("%s: %w", gitDir, ErrDetached)
 	}
-	ref = strings.TrimSpace(ref)
 	branch, ok := strings.CutPrefix(ref, "refs/heads/")
 	if !ok {
 		return "", fmt.Errorf("HEAD points at %s: %w", ref, ErrDetached)
 	}
 	return branch, nil
+}
+
+// headOf reads HEAD of gitDir: the ref it names ("refs/heads/main"), or, detached, the commit it holds.
+func headOf(gitDir string) (ref, commit string, err error) {
+	data, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	if err != nil {
+		return "", "", fmt.Errorf("read git HEAD: %w", err)
+	}
+	head := strings.TrimSpace(string(data))
+	if ref, ok := strings.CutPrefix(head, "ref:"); ok {
+		return strings.TrimSpace(ref), "", nil
+	}
+	return "", head, nil
 }
 
 // CurrentCommit returns the commit checked out in the git repository containing dir (the full hash), by
@@ -108,16 +118,10 @@ func CurrentCommit(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	data, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
-	if err != nil {
-		return "", fmt.Errorf("read git HEAD: %w", err)
+	ref, commit, err := headOf(gitDir)
+	if err != nil || ref == "" {
+		return commit, err // detached: HEAD holds the commit
 	}
-	head := strings.TrimSpace(string(data))
-	ref, ok := strings.CutPrefix(head, "ref:")
-	if !ok {
-		return head, nil // detached: HEAD holds the commit
-	}
-	ref = strings.TrimSpace(ref)
 	// A worktree's own refs live in its gitdir; branches live in the common dir it points at.
 	dirs := []string{gitDir}
 	if common, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
