@@ -164,6 +164,9 @@ type Meta struct {
 	// FunctionVersion is the published function version the stage serves (terraform: its alias's version);
 	// empty for targets that do not publish versions.
 	FunctionVersion string `json:"function_version,omitempty"`
+	// Branch is the git branch the stage was named after when it was deployed with --stage @branch: such a
+	// stage is a branch stage, which `cws stage prune` deletes once its branch is gone.
+	Branch string `json:"branch,omitempty"`
 }
 
 // MetaPath returns the sidecar file of stage.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/coworks-go/coworks"
+	"github.com/coworks-go/coworks/internal/safefile"
 	"github.com/coworks-go/coworks/internal/target"
 )
 
@@ -21,6 +24,8 @@ import (
 const (
 	binaryName = "bootstrap"
 	zipName    = "function.zip"
+	// routesName holds the artifact's route table, so that a rollback can serve it again.
+	routesName = "routes.json"
 )
 
 // artifactRel returns the store directory of an artifact, relative to .chalice/local:
@@ -49,7 +54,7 @@ func artifactPresent(local, rel string) bool {
 // holds half an artifact; the zip is checked against its hash on the way.
 func storeArtifact(local, rel string, a target.Artifact) error {
 	if artifactPresent(local, rel) {
-		return nil
+		return storeRoutes(filepath.Join(local, filepath.FromSlash(rel)), a.Routes)
 	}
 	root := filepath.Join(local, "artifacts")
 	if err := os.MkdirAll(root, 0o755); err != nil {
@@ -70,12 +75,45 @@ func storeArtifact(local, rel string, a target.Artifact) error {
 	if _, err := copyFile(a.BinaryPath, filepath.Join(tmp, binaryName), 0o755); err != nil {
 		return fmt.Errorf("store host binary: %w", err)
 	}
+	if err := storeRoutes(tmp, a.Routes); err != nil {
+		return err
+	}
 	dst := filepath.Join(local, filepath.FromSlash(rel))
 	os.RemoveAll(dst) // a partial directory left by hand; complete ones returned above
 	if err := os.Rename(tmp, dst); err != nil {
 		return fmt.Errorf("artifact store: %w", err)
 	}
 	return nil
+}
+
+// storeRoutes writes the route table of the artifact stored in dir, unless it is there already (an
+// artifact's routes never change: they are the binary's).
+func storeRoutes(dir string, routes []coworks.Route) error {
+	path := filepath.Join(dir, routesName)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	data, err := json.Marshal(nonNil(routes))
+	if err != nil {
+		return err
+	}
+	if err := safefile.Write(path, data, 0o644); err != nil {
+		return fmt.Errorf("store the route table: %w", err)
+	}
+	return nil
+}
+
+// loadRoutes reads the route table of the artifact stored at rel.
+func loadRoutes(local, rel string) ([]coworks.Route, error) {
+	data, err := os.ReadFile(filepath.Join(local, filepath.FromSlash(rel), routesName))
+	if err != nil {
+		return nil, err
+	}
+	var routes []coworks.Route
+	if err := json.Unmarshal(data, &routes); err != nil {
+		return nil, fmt.Errorf("the route table of artifact %s: %w", rel, err)
+	}
+	return routes, nil
 }
 
 // copyFile copies src to dst with perm and returns the SHA-256 of the bytes copied.
@@ -102,9 +140,10 @@ func copyFile(src, dst string, perm os.FileMode) ([]byte, error) {
 }
 
 // collectArtifacts removes every stored artifact (and leftover temporary directory) that no stage of st
-// uses. Failing to remove one is not fatal: the next deploy or delete tries again.
-func collectArtifacts(local string, st *State) error {
-	root := filepath.Join(local, "artifacts")
+// runs and no deployed stage's history keeps for rollbacks (its last keep_artifacts distinct artifacts).
+// Failing to remove one is not fatal: the next deploy or delete tries again.
+func collectArtifacts(projectDir string, st *State) error {
+	root := filepath.Join(Dir(projectDir), "artifacts")
 	entries, err := os.ReadDir(root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -112,7 +151,7 @@ func collectArtifacts(local string, st *State) error {
 	if err != nil {
 		return err
 	}
-	used := map[string]bool{}
+	used := keptArtifacts(projectDir, st)
 	for _, api := range st.RestAPIs {
 		for _, s := range api.Stages {
 			used[path.Base(s.Artifact)] = true

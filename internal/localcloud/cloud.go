@@ -111,6 +111,25 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 	if err := validate(req); err != nil {
 		return nil, err
 	}
+	unlock, st, rec, err := c.open(ctx, req.AppName, req.Stage)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return c.deploy(st, rec, req, change{action: target.ActionDeploy})
+}
+
+// change is what a deploy records in the stage's history besides the request: the action, and where a
+// promote's artifact came from or which entry a rollback returned to.
+type change struct {
+	action       target.Action
+	promotedFrom string
+	rolledBackTo int
+}
+
+// deploy is Deploy under the cloud's lock, with st and rec loaded, recording ch in the stage's history when
+// something changes (failures included).
+func (c *Cloud) deploy(st *State, rec *deployed.Record, req *target.Request, ch change) (*target.Result, error) {
 	progress := req.Progress
 	if progress == nil {
 		progress = io.Discard
@@ -123,11 +142,6 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 	if err != nil {
 		return nil, err
 	}
-	unlock, st, rec, err := c.open(ctx, req.AppName, req.Stage)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
 
 	oldAPI, oldStage := st.FindStage(req.Stage)
 	var oldAPIID string
@@ -231,11 +245,38 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 		return result, nil
 	}
 
+	entry := target.Entry{
+		Actor: req.Origin.Actor, Action: ch.action, Result: target.ResultOK,
+		ArtifactSHA256: req.Artifact.SHA256, Commit: req.Artifact.Commit, Dirty: req.Artifact.Dirty,
+		ConfigSHA256: req.Origin.ConfigSHA256, RoutesSHA256: target.RoutesSHA256(req.Artifact.Routes),
+		PromotedFrom: ch.promotedFrom, RolledBackTo: ch.rolledBackTo, Branch: req.Origin.Branch,
+	}
+	if err := c.apply(st, req, rel, newRec, placed, apiID, created, moved, progress); err != nil {
+		entry.Result, entry.Error = target.ResultFailed, err.Error()
+		if _, recErr := c.record(req.Stage, req.Origin.KeepArtifacts, entry); recErr != nil {
+			c.opts.Logger.Debug("history of a failed deploy", "stage", req.Stage, "error", recErr)
+		}
+		return nil, err
+	}
+	entry, err = c.record(req.Stage, req.Origin.KeepArtifacts, entry)
+	if err != nil {
+		return nil, err
+	}
+	result.Entry, result.ArtifactSHA256 = &entry, req.Artifact.SHA256
+	if err := collectArtifacts(c.project, st); err != nil {
+		c.opts.Logger.Debug("artifact collection", "error", err)
+	}
+	return result, nil
+}
+
+// apply stores the artifact, then writes the state, the stage's record and sidecar, and the records of the
+// stages whose URL moved.
+func (c *Cloud) apply(st *State, req *target.Request, rel string, rec *deployed.Record, placed *Stage, apiID string, created bool, moved []string, progress io.Writer) error {
 	if !artifactPresent(Dir(c.project), rel) {
 		fmt.Fprintf(progress, "Storing artifact %s\n", req.Artifact.SHA256)
 	}
 	if err := storeArtifact(Dir(c.project), rel, req.Artifact); err != nil {
-		return nil, err
+		return err
 	}
 	switch {
 	case created:
@@ -244,23 +285,18 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 		fmt.Fprintf(progress, "Updating rest API %s\n", apiID)
 	}
 	if err := c.saveState(st); err != nil {
-		return nil, err
+		return err
 	}
-	if err := deployed.Save(c.project, req.Stage, newRec); err != nil {
-		return nil, err
+	if err := deployed.Save(c.project, req.Stage, rec); err != nil {
+		return err
 	}
 	if err := deployed.SaveMeta(c.project, req.Stage, &deployed.Meta{
-		Target: TargetName, ArtifactSHA256: req.Artifact.SHA256, DeployedAt: placed.DeployedAt, Region: region, RestAPIID: apiID,
+		Target: TargetName, ArtifactSHA256: req.Artifact.SHA256, DeployedAt: placed.DeployedAt, Region: placed.Settings.Region, RestAPIID: apiID,
+		Branch: req.Origin.Branch,
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	if err := c.rewriteURLs(st, moved, progress); err != nil {
-		return nil, err
-	}
-	if err := collectArtifacts(Dir(c.project), st); err != nil {
-		c.opts.Logger.Debug("artifact collection", "error", err)
-	}
-	return result, nil
+	return c.rewriteURLs(st, moved, progress)
 }
 
 // Delete removes the stage from its REST API, the API when no stage is left on it, and unused
@@ -281,6 +317,7 @@ func (c *Cloud) Delete(ctx context.Context, req *target.DeleteRequest) (*target.
 	defer unlock()
 	res := &target.DeleteResult{}
 	var moved []string
+	entry := target.Entry{Actor: req.Origin.Actor, Action: target.ActionDelete, Result: target.ResultOK, ConfigSHA256: req.Origin.ConfigSHA256}
 	if api, s := st.FindStage(req.Stage); s != nil {
 		res.Deleted, res.RestAPIID = true, api.ID
 		fmt.Fprintf(progress, "Deleting function: %s\n", s.FunctionARN)
@@ -290,6 +327,13 @@ func (c *Cloud) Delete(ctx context.Context, req *target.DeleteRequest) (*target.
 		}
 		moved = reassignURLs(st)
 		if err := c.saveState(st); err != nil {
+			entry.Result, entry.Error = target.ResultFailed, err.Error()
+			if _, recErr := c.record(req.Stage, 0, entry); recErr != nil {
+				c.opts.Logger.Debug("history of a failed delete", "stage", req.Stage, "error", recErr)
+			}
+			return nil, err
+		}
+		if _, err := c.record(req.Stage, 0, entry); err != nil {
 			return nil, err
 		}
 	}
@@ -302,7 +346,7 @@ func (c *Cloud) Delete(ctx context.Context, req *target.DeleteRequest) (*target.
 	if err := c.rewriteURLs(st, moved, progress); err != nil {
 		return nil, err
 	}
-	if err := collectArtifacts(Dir(c.project), st); err != nil {
+	if err := collectArtifacts(c.project, st); err != nil {
 		c.opts.Logger.Debug("artifact collection", "error", err)
 	}
 	return res, nil

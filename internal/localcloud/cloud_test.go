@@ -28,6 +28,10 @@ func TestConformance(t *testing.T) {
 	targettest.Run(t, targettest.Harness{New: func(t *testing.T) (target.Target, string) { return newCloud(t) }})
 }
 
+func TestLifecycleConformance(t *testing.T) {
+	targettest.RunLifecycle(t, targettest.Harness{New: func(t *testing.T) (target.Target, string) { return newCloud(t) }})
+}
+
 func TestDeployWritesRecordStateAndArtifact(t *testing.T) {
 	c, dir := newCloud(t)
 	art := targettest.FakeArtifact(t, 1)
@@ -204,8 +208,17 @@ func TestFailedArtifactStoreLeavesConsistentRecord(t *testing.T) {
 		t.Errorf("after recovery the stage runs %s", d.ArtifactSHA256)
 	}
 	entries, _ := os.ReadDir(store)
-	if len(entries) != 1 {
-		t.Errorf("artifact store holds %d entries; want only v2 (v1 freed)", len(entries))
+	if len(entries) != 2 {
+		t.Errorf("artifact store holds %d entries; want v2, and v1 kept for a rollback (no leftovers)", len(entries))
+	}
+	// The failed deploys are in the histories, between the two that succeeded.
+	h, _ := c.History(ctx, &target.HistoryRequest{AppName: "demo", Stage: "dev"})
+	if len(h.Entries) != 3 || h.Entries[1].Result != target.ResultFailed || h.Entries[1].ArtifactSHA256 != v2.SHA256 ||
+		!strings.Contains(h.Entries[1].Error, "artifact store") || h.Current != 3 {
+		t.Errorf("history of dev = %+v; want deploy, failed deploy of v2, deploy of v2 running", h)
+	}
+	if q, _ := c.History(ctx, &target.HistoryRequest{AppName: "demo", Stage: "qa"}); len(q.Entries) != 1 || q.Entries[0].OK() || q.Current != 0 {
+		t.Errorf("history of qa = %+v; want one failed deploy, nothing running", q)
 	}
 }
 

@@ -178,9 +178,28 @@ func checkConsistent(t *testing.T, dir string, allowed map[string][]string) {
 			t.Errorf("record of %s says %s %s; state says %s %s", stage, id, url, api.ID, s.URL)
 		}
 	}
+	// What the stages' histories keep for rollbacks stays too; nothing else.
+	for name := range keptArtifacts(dir, st) {
+		used[name] = true
+	}
 	entries, _ := os.ReadDir(filepath.Join(Dir(dir), "artifacts"))
 	if len(entries) != len(used) {
-		t.Errorf("artifact store holds %d entries, %d in use", len(entries), len(used))
+		t.Errorf("artifact store holds %d entries, %d in use or kept", len(entries), len(used))
+	}
+	// No history entry was lost or doubled: numbers run 1, 2, 3... and the newest names what runs.
+	for stage := range allowed {
+		h, err := loadHistory(dir, stage)
+		if err != nil {
+			t.Fatalf("history of %s: %v", stage, err)
+		}
+		for i, e := range h.Entries {
+			if e.N != i+1 || !e.OK() {
+				t.Errorf("history of %s: entry %d is %+v", stage, i+1, e)
+			}
+		}
+		if _, s := st.FindStage(stage); s != nil && len(h.Entries) > 0 && h.Entries[len(h.Entries)-1].ArtifactSHA256 != s.ArtifactSHA256 {
+			t.Errorf("history of %s ends with %s; the stage runs %s", stage, h.Entries[len(h.Entries)-1].ArtifactSHA256, s.ArtifactSHA256)
+		}
 	}
 }
 

@@ -1,6 +1,6 @@
-// Package target defines what a deploy target does (deploy, delete, describe one stage) so the cws
-// commands work the same against the local cloud and against AWS through Terraform, and holds the
-// conformance suite every target must pass.
+// Package target defines what a deploy target does (deploy, delete, describe, promote and roll back one
+// stage, and keep its history) so the cws commands work the same against the local cloud and against AWS
+// through Terraform. Its conformance suite is package targettest.
 package target
 
 import (
@@ -30,6 +30,19 @@ type Target interface {
 	Delete(ctx context.Context, req *DeleteRequest) (*DeleteResult, error)
 	// Describe reports what is deployed for stage; Description.Deployed is false when nothing is.
 	Describe(ctx context.Context, stage string) (*Description, error)
+	// History returns the stage's history, newest first, marking the entry that runs now and the entries
+	// whose artifact is kept. It lives where the stage lives (the local cloud's state; the Terraform state of
+	// the stage), so everyone sharing the stage reads the same one. Deploy, Delete, Promote and Rollback
+	// append to it, failures included; an unchanged deploy appends nothing.
+	History(ctx context.Context, req *HistoryRequest) (*History, error)
+	// Promote deploys on req.Stage exactly the artifact that runs on req.From (same hash, no rebuild) with
+	// req's settings, recorded as promoted from req.From. It fails with ErrSameStage when both are one
+	// stage and ErrNotDeployed when req.From runs nothing; PlanOnly shows what would change.
+	Promote(ctx context.Context, req *PromoteRequest) (*Result, error)
+	// Rollback returns the stage to an earlier artifact of its history (History.Choose), without a
+	// rebuild, recorded as a rollback. It fails with ErrNotDeployed, ErrNoEntry, or ErrArtifactGone when
+	// the chosen artifact is no longer kept.
+	Rollback(ctx context.Context, req *RollbackRequest) (*Result, error)
 }
 
 // Artifact is a built function, as produced by the build step.
@@ -42,8 +55,10 @@ type Artifact struct {
 	SHA256 string
 	// Routes is the function's route table.
 	Routes []coworks.Route
-	// Commit is the git commit of the source the function was built from, "" when unknown (no repository).
+	// Commit is the git commit of the source the function was built from, "" when unknown (no repository);
+	// Dirty says the working tree had uncommitted changes.
 	Commit string
+	Dirty  bool
 }
 
 // Settings are the resolved stage settings a target needs, for the api_handler function.
@@ -82,6 +97,8 @@ type Request struct {
 	PlanOnly bool
 	// Progress receives human progress lines ("Creating Rest API"); nil discards them.
 	Progress io.Writer
+	// Origin is who deploys and from what configuration, for the stage's history.
+	Origin Origin
 }
 
 // Result is what Deploy did.
@@ -97,6 +114,10 @@ type Result struct {
 	CreatedAPI bool
 	// Plan is the human-readable plan of a PlanOnly deploy.
 	Plan string
+	// Entry is the history entry the change appended; nil when nothing changed or for a plan.
+	Entry *Entry
+	// ArtifactSHA256 names the code the stage runs after the change (promote and rollback fill it in).
+	ArtifactSHA256 string
 }
 
 // DeleteRequest asks for one stage to be deleted.
@@ -107,6 +128,8 @@ type DeleteRequest struct {
 	// Config is the resolved stage, for targets that need its settings to find what to delete when nothing
 	// about it is on this machine (Terraform: a remote backend); nil when the caller has none.
 	Config *config.Stage
+	// Origin is who deletes, for the stage's history.
+	Origin Origin
 }
 
 // DeleteResult is what Delete did.

@@ -26,6 +26,9 @@ type Harness struct {
 	New func(t *testing.T) (target.Target, string)
 	// Artifact returns artifact number n; different n must give different hashes. Nil means FakeArtifact.
 	Artifact func(t *testing.T, n int) target.Artifact
+	// KeepsEveryVersion says the target can serve every earlier artifact of a stage again whatever its
+	// keep_artifacts (AWS: Lambda keeps every published version).
+	KeepsEveryVersion bool
 }
 
 // FakeArtifact writes, in a temporary directory, a host "binary" (a shell script printing n) and a real
