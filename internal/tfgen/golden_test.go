@@ -49,13 +49,19 @@ type goldenCase struct {
 	inputs []Input
 }
 
-func goldenCases() []goldenCase {
+// twoStagesMaster is stage master of the two-stages case: on dev's API, with settings of its own.
+func twoStagesMaster() Input {
 	two := baseInput("master")
 	two.RestAPI = RestAPIRef{Stage: "dev"}
 	two.Function.ReservedConcurrency = intp(5)
 	two.Function.SubnetIDs = []string{"subnet-1"}
 	two.Function.SecurityGroupIDs = []string{"sg-1"}
 	two.Backend = Backend{}
+	return two
+}
+
+func goldenCases() []goldenCase {
+	two := twoStagesMaster()
 
 	auth := baseInput("prod")
 	auth.Authorizer = true

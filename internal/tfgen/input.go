@@ -42,6 +42,9 @@ type Input struct {
 	Routes []coworks.Route
 	// Artifact is the deployment package.
 	Artifact Artifact
+	// History is the content of the stage root's history.json (a JSON array of entries, see HistoryName);
+	// empty means an empty history.
+	History []byte
 }
 
 // Function holds the Lambda function settings of a stage, already merged (global then stage) by config.

@@ -116,10 +116,14 @@ func stageRoot(in Input, apiRoot, bodySHA256 string) (map[string][]byte, int) {
 		}
 		output(ob, o.name, o.desc, o.value)
 	}
-	return map[string][]byte{
+	files := map[string][]byte{
 		"main.tf":     formatted(main),
 		"function.tf": fn,
 		"stage.tf":    formatted(st),
 		"outputs.tf":  formatted(outs),
-	}, resources
+	}
+	for name, data := range historyFiles(in) {
+		files[name] = data
+	}
+	return files, resources + 1
 }

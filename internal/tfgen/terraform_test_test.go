@@ -70,6 +70,21 @@ func tftestTree(t *testing.T) (dir string, resources map[string]int) {
 		}
 		write(files)
 	}
+	// Master promoted from dev: master's own settings with another stage's artifact and a history.
+	promoted := twoStagesMaster()
+	promoted.Artifact = Artifact{ZipPath: "/tmp/build/dev.zip", SHA256: "cHJvbW90ZWQgYXJ0aWZhY3Qgb2YgZGV2IDAxMjM0NTY=", Commit: "fedcba9876543210fedcba9876543210fedcba98"}
+	promoted.History = []byte(`[{"n":1,"action":"deploy","result":"ok","artifact_sha256":"n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=","function_version":"1"}]` + "\n")
+	out, err := Generate(promoted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for path, data := range out.Files {
+		if root, file, _ := strings.Cut(path, "/"); root == "stage-master" {
+			files["stage-master-promoted/"+file] = data
+		}
+	}
+	write(files)
 	return dir, resources
 }
 
@@ -95,7 +110,7 @@ func runOutputs(out string) (text, status map[string]string) {
 // stateResources lists the managed resources of a state as `terraform test -verbose` prints it.
 func stateResources(state string) []string {
 	var addrs []string
-	for _, m := range regexp.MustCompile(`(?m)^# ((aws_\w+)\.\w+):$`).FindAllStringSubmatch(state, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^# ((aws_\w+|terraform_data)\.\w+):$`).FindAllStringSubmatch(state, -1) {
 		addrs = append(addrs, m[1])
 	}
 	slices.Sort(addrs)
@@ -114,7 +129,8 @@ func TestGeneratedRootsPassTerraformTest(t *testing.T) {
 	tf := mirroredTerraform(t, "terraform test")
 	dir, counts := tftestTree(t)
 	stageResources := []string{"aws_api_gateway_deployment.stage", "aws_api_gateway_stage.stage", "aws_cloudwatch_log_group.function",
-		"aws_iam_role.function", "aws_iam_role_policy.function", "aws_lambda_alias.stage", "aws_lambda_function.function", "aws_lambda_permission.api"}
+		"aws_iam_role.function", "aws_iam_role_policy.function", "aws_lambda_alias.stage", "aws_lambda_function.function", "aws_lambda_permission.api",
+		"terraform_data.history"}
 	want := map[string][]string{
 		"api-dev":      {"aws_api_gateway_rest_api.api"},
 		"stage-dev":    stageResources,

@@ -195,7 +195,8 @@ func settings(body *hclwrite.Body, in Input, state string) {
 }
 
 // StateRoots returns a stage root and an API root for in.Stage holding only their settings (backend,
-// region, provider): what destroying whatever their remote state holds needs, on a machine where the
+// region, provider) and, for the stage root, its history (HistoryRoot): what reading the stage's history and
+// destroying whatever their remote state holds need, on a machine where the
 // generated roots are not (a CI job deleting a branch's stage). in needs AppName, Stage, Region and Backend,
 // which must be remote: a local state lives only where the roots were.
 func StateRoots(in Input) (map[string][]byte, error) {
@@ -208,12 +209,11 @@ func StateRoots(in Input) (map[string][]byte, error) {
 	if err := in.Backend.check(); err != nil {
 		return nil, err
 	}
-	files := map[string][]byte{}
-	for _, root := range []string{StageRootDir(in.Stage), APIRootDir(in.Stage)} {
-		f := hclwrite.NewEmptyFile()
-		header(f.Body(), fmt.Sprintf("Settings of %s (app %s) only, written to destroy what its state holds: the generated root was not on this machine.", root, in.AppName))
-		settings(f.Body(), in, root)
-		files[root+"/main.tf"] = formatted(f)
-	}
+	files := HistoryRoot(in)
+	root := APIRootDir(in.Stage)
+	f := hclwrite.NewEmptyFile()
+	header(f.Body(), fmt.Sprintf("Settings of %s (app %s) only, written to destroy what its state holds: the generated root was not on this machine.", root, in.AppName))
+	settings(f.Body(), in, root)
+	files[root+"/main.tf"] = formatted(f)
 	return files, nil
 }

@@ -2,6 +2,8 @@ package tfgen
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,8 +23,8 @@ func TestGenerateOwnsOrSharesTheAPI(t *testing.T) {
 	if dev.Assets["stage-dev/deployment.zip"] != "/tmp/build/dev.zip" {
 		t.Errorf("the zip must be copied into the stage root, assets = %v", dev.Assets)
 	}
-	if dev.Resources["api-dev"] != 1 || dev.Resources["stage-dev"] != 8 {
-		t.Errorf("resources = %v, want 1 for the API and 8 for the stage (role, role policy, log group, function, alias, permission, deployment, stage)", dev.Resources)
+	if dev.Resources["api-dev"] != 1 || dev.Resources["stage-dev"] != 9 {
+		t.Errorf("resources = %v, want 1 for the API and 9 for the stage (role, role policy, log group, function, alias, permission, deployment, stage, history)", dev.Resources)
 	}
 
 	in := baseInput("master")
@@ -162,8 +164,12 @@ func TestStateRootsHoldOnlyTheSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 2 {
-		t.Fatalf("files: %v", files)
+	if len(files) != 4 {
+		t.Fatalf("files: %v", slices.Sorted(maps.Keys(files)))
+	}
+	// The stage root keeps the history in the state, and nothing else.
+	if h := string(files["stage-feature-x/history.tf"]); !strings.Contains(h, `resource "terraform_data" "history"`) || string(files["stage-feature-x/history.json"]) != "[]\n" {
+		t.Errorf("stage-feature-x/history.tf:\n%s", h)
 	}
 	for root, key := range map[string]string{"stage-feature-x": "cws/simple/stage-feature-x.tfstate", "api-feature-x": "cws/simple/api-feature-x.tfstate"} {
 		main := string(files[root+"/main.tf"])

@@ -82,6 +82,10 @@ run "deploy" {
     condition     = output.rest_api_url == "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/dev/" && output.function_version == "1"
     error_message = "the outputs cws records"
   }
+  assert {
+    condition     = output.history == file("history.json") && jsondecode(output.history) == []
+    error_message = "the state holds the stage's history (empty for a first deploy), given back as the output history"
+  }
 }
 
 # Nothing changed: the plan is empty (the Go test reads it: "No changes.").
@@ -120,5 +124,23 @@ run "rollback" {
   assert {
     condition     = aws_lambda_alias.stage.function_version == "0" && output.function_version == "0" && output.latest_version == "1"
     error_message = "alias_version moves the alias, and only the alias"
+  }
+  assert {
+    condition     = output.history == "[]\n"
+    error_message = "the history is cws's to append to (after the apply), not the alias move's"
+  }
+}
+
+# A rollback planned on top: only the alias changes (terraform test checks the plan is the alias's alone).
+run "rollback_plan" {
+  command = plan
+
+  variables {
+    alias_version = "1"
+  }
+
+  assert {
+    condition     = aws_lambda_alias.stage.function_version == "1"
+    error_message = "back to the version the deploy published"
   }
 }

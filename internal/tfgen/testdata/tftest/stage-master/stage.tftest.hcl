@@ -68,3 +68,32 @@ run "deploy" {
 run "unchanged" {
   command = plan
 }
+
+# Promote: master's root generated with dev's artifact (cws promote --from dev --to master) publishes that
+# artifact with master's own settings, and keeps master's history as cws wrote it.
+run "promote" {
+  module {
+    source = "../stage-master-promoted"
+  }
+
+  assert {
+    condition     = aws_lambda_function.function.source_code_hash == "cHJvbW90ZWQgYXJ0aWZhY3Qgb2YgZGV2IDAxMjM0NTY=" && aws_lambda_function.function.publish
+    error_message = "the promoted artifact, published as a new version"
+  }
+  assert {
+    condition     = strcontains(aws_lambda_function.function.description, "stage master: artifact sha256 cHJvbW90ZWQgYXJ0aWZhY3Qgb2YgZGV2IDAxMjM0NTY=, commit fedcba9876543210fedcba9876543210fedcba98")
+    error_message = "the version says which artifact and commit it runs"
+  }
+  assert {
+    condition     = aws_lambda_function.function.function_name == "simple-master" && aws_lambda_function.function.reserved_concurrent_executions == 5 && aws_lambda_function.function.vpc_config[0].subnet_ids == toset(["subnet-1"])
+    error_message = "master's own function and settings, not dev's"
+  }
+  assert {
+    condition     = aws_lambda_alias.stage.function_version == aws_lambda_function.function.version
+    error_message = "the alias serves what the promote published"
+  }
+  assert {
+    condition     = jsondecode(output.history)[0].artifact_sha256 == "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=" && length(jsondecode(output.history)) == 1
+    error_message = "the state keeps the history cws wrote"
+  }
+}
