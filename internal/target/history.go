@@ -114,6 +114,9 @@ type HistoryRequest struct {
 type PromoteRequest struct {
 	Request
 	From string
+	// FromConfig is the resolved configuration of From, for targets that need it to read what runs there
+	// when nothing about it is on this machine (Terraform: a remote backend); nil when the caller has none.
+	FromConfig *config.Stage
 }
 
 // RollbackRequest asks for a stage to go back to an earlier artifact of its history.
@@ -125,9 +128,11 @@ type RollbackRequest struct {
 	To       string
 	PlanOnly bool
 	Origin   Origin
-	// Config is the resolved stage, for targets that regenerate what they apply (Terraform).
-	Config   *config.Stage
-	Progress io.Writer
+	// Config is the resolved stage, for targets that regenerate what they apply (Terraform: the API
+	// definition of an entry whose routes differ), with BinaryMediaTypes, the API's binary media types.
+	Config           *config.Stage
+	BinaryMediaTypes []string
+	Progress         io.Writer
 }
 
 // ErrNotDeployed is returned (wrapped) when a promote's source, or the stage rolled back, runs nothing.

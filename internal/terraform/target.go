@@ -37,6 +37,11 @@ type TargetOptions struct {
 	Progress io.Writer
 	// Now is the clock of deploy times; nil means time.Now.
 	Now func() time.Time
+	// FindArtifact finds, on this machine, a zip with the given hash that the target's own store does not
+	// hold (the CLI looks in the build cache): what a promote deploys. Nil finds nothing more.
+	FindArtifact func(sha256 string) (target.Artifact, bool)
+	// Generate generates a stage's roots; nil means tfgen.Generate. Tests give roots standing in for AWS.
+	Generate func(tfgen.Input) (tfgen.Output, error)
 }
 
 // Target deploys stages to AWS by generating their Terraform roots under .chalice/terraform and running the
@@ -62,6 +67,9 @@ func NewTarget(opts TargetOptions) *Target {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Generate == nil {
+		opts.Generate = tfgen.Generate
 	}
 	return &Target{opts: opts}
 }
@@ -99,6 +107,19 @@ func (t *Target) initRoot(ctx context.Context, r *Runner, root string, progress 
 // text in Result.Plan and records nothing. Nothing is written at all when the input is invalid, the region
 // is unknown or terraform is not installed.
 func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Result, error) {
+	return t.deploy(ctx, req, change{action: target.ActionDeploy})
+}
+
+// change is what a deploy records in the stage's history besides the request: the action, and where a
+// promote's artifact came from.
+type change struct {
+	action       target.Action
+	promotedFrom string
+}
+
+// deploy is Deploy recording ch in the stage's history (its history root, applied after the stage root)
+// when something changed, failures of the apply included.
+func (t *Target) deploy(ctx context.Context, req *target.Request, ch change) (*target.Result, error) {
 	progress := t.progress(req.Progress)
 	rec, err := t.loadOwned(req.Stage, req.AppName)
 	if err != nil {
@@ -127,7 +148,8 @@ func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Resul
 	if err != nil {
 		return nil, err
 	}
-	out, err := tfgen.Generate(in)
+	in.History = t.localHistory(req.Stage)
+	out, err := t.opts.Generate(in)
 	if err != nil {
 		return nil, err
 	}
@@ -143,10 +165,29 @@ func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Resul
 	}
 	result := &target.Result{FunctionName: cfg.FunctionName()}
 	if req.PlanOnly {
+		// What a deploy would do: serve what it publishes, whatever version a rollback pinned.
+		restore, err := t.asideRollbackVars(req.Stage)
+		if err != nil {
+			return nil, err
+		}
+		defer restore()
 		if result.Plan, err = t.plan(ctx, bin, out, progress); err != nil {
 			return nil, err
 		}
 		return result, nil
+	}
+	hist, err := t.openHistory(ctx, bin, out.HistoryRoot)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.removeRollbackVars(req.Stage); err != nil { // a deploy's alias follows the deploy
+		return nil, err
+	}
+	entry := target.Entry{
+		Actor: req.Origin.Actor, Action: ch.action, Result: target.ResultOK,
+		ArtifactSHA256: req.Artifact.SHA256, Commit: req.Artifact.Commit, Dirty: req.Artifact.Dirty,
+		ConfigSHA256: req.Origin.ConfigSHA256, RoutesSHA256: target.RoutesSHA256(req.Artifact.Routes),
+		PromotedFrom: ch.promotedFrom, Branch: req.Origin.Branch,
 	}
 
 	changed := false
@@ -179,6 +220,11 @@ func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Resul
 	applied, err := planApply(ctx, r, progress)
 	if err != nil {
 		if applied { // the apply ran and failed: record what exists now (Chalice issue #1340)
+			failed := entry
+			failed.Result, failed.Error = target.ResultFailed, err.Error()
+			if _, histErr := t.record(ctx, hist, failed); histErr != nil {
+				fmt.Fprintf(progress, "Note: the failed deploy could not be recorded in the stage's history: %v\n", histErr)
+			}
 			if recErr := t.recordWhatExists(ctx, r, req, rec, region); recErr != nil {
 				return nil, errors.Join(err, recErr)
 			}
@@ -201,9 +247,17 @@ func (t *Target) Deploy(ctx context.Context, req *target.Request) (*target.Resul
 		fmt.Fprintf(progress, "Stage %s is up to date (REST API %s)\n", req.Stage, result.RestAPIID)
 		return result, nil
 	}
-	if err := t.save(req.Stage, newRec, req.Artifact.SHA256, region, outs); err != nil {
+	if err := t.save(req.Stage, newRec, req.Artifact.SHA256, region, outs, req.Origin.Branch); err != nil {
 		return nil, err
 	}
+	if err := t.keepArtifact(req.Stage, req.Artifact, req.Origin.KeepArtifacts); err != nil {
+		fmt.Fprintf(progress, "Note: artifact %s is not kept on this machine for promotes: %v\n", req.Artifact.SHA256, err)
+	}
+	entry.FunctionVersion, _ = outs.String("function_version")
+	if result.Entry, err = t.record(ctx, hist, entry); err != nil {
+		return nil, err
+	}
+	result.ArtifactSHA256 = req.Artifact.SHA256
 	return result, nil
 }
 
@@ -314,12 +368,12 @@ func (t *Target) recordWhatExists(ctx context.Context, r *Runner, req *target.Re
 		}
 		return deployed.RemoveMeta(t.opts.ProjectDir, req.Stage)
 	}
-	return t.save(req.Stage, rec, req.Artifact.SHA256, region, outs)
+	return t.save(req.Stage, rec, req.Artifact.SHA256, region, outs, req.Origin.Branch)
 }
 
 // save writes the record and the metadata sidecar of stage; the sidecar's function version is the stage
 // root's function_version output (the version its alias points at).
-func (t *Target) save(stage string, rec *deployed.Record, sha, region string, outs Outputs) error {
+func (t *Target) save(stage string, rec *deployed.Record, sha, region string, outs Outputs, branch string) error {
 	if err := deployed.Save(t.opts.ProjectDir, stage, rec); err != nil {
 		return err
 	}
@@ -327,7 +381,7 @@ func (t *Target) save(stage string, rec *deployed.Record, sha, region string, ou
 	version, _ := outs.String("function_version")
 	return deployed.SaveMeta(t.opts.ProjectDir, stage, &deployed.Meta{
 		Target: TargetName, ArtifactSHA256: sha, DeployedAt: t.opts.Now().UTC(), Region: region, RestAPIID: id,
-		FunctionVersion: version,
+		FunctionVersion: version, Branch: branch,
 	})
 }
 

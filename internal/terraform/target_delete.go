@@ -53,13 +53,24 @@ func (t *Target) Delete(ctx context.Context, req *target.DeleteRequest) (*target
 			return nil, e
 		}
 	}
+	var hist *stageHistory
+	entry := target.Entry{Actor: req.Origin.Actor, Action: target.ActionDelete, Result: target.ResultOK, ConfigSHA256: req.Origin.ConfigSHA256}
 	if hasStage || hasAPI {
 		bin, err := FindBinary(t.opts.Getenv)
 		if err != nil {
 			return nil, err
 		}
+		if res.Deleted && isDir(filepath.Join(dir, tfgen.HistoryRootDir(req.Stage))) {
+			if hist, err = t.openHistory(ctx, bin, tfgen.HistoryRootDir(req.Stage)); err != nil {
+				return nil, err
+			}
+		}
 		if hasStage {
 			if err := t.destroy(ctx, bin, stageRoot, progress); err != nil {
+				entry.Result, entry.Error = target.ResultFailed, err.Error()
+				if _, histErr := t.record(ctx, hist, entry); histErr != nil {
+					fmt.Fprintf(progress, "Note: the failed delete could not be recorded in the stage's history: %v\n", histErr)
+				}
 				return nil, err
 			}
 			if hasAPI && rec.IsDeployed() { // the function is gone, the API is not yet
@@ -86,6 +97,9 @@ func (t *Target) Delete(ctx context.Context, req *target.DeleteRequest) (*target
 		return nil, err
 	}
 	if err := deployed.RemoveMeta(t.opts.ProjectDir, req.Stage); err != nil {
+		return nil, err
+	}
+	if _, err := t.record(ctx, hist, entry); err != nil {
 		return nil, err
 	}
 	return res, nil

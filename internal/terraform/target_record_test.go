@@ -113,7 +113,7 @@ func TestSuccessfulApplyRecordsInChalicesSchema_SimulatedStageRoot(t *testing.T)
 	if !complete {
 		t.Fatalf("outputs %v: record incomplete", outs)
 	}
-	if err := tg.save("dev", rec, "c2hh", "eu-west-1", outs); err != nil {
+	if err := tg.save("dev", rec, "c2hh", "eu-west-1", outs, ""); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, ".chalice", "deployed", "dev.json"))

@@ -116,14 +116,10 @@ func stageRoot(in Input, apiRoot, bodySHA256 string) (map[string][]byte, int) {
 		}
 		output(ob, o.name, o.desc, o.value)
 	}
-	files := map[string][]byte{
+	return map[string][]byte{
 		"main.tf":     formatted(main),
 		"function.tf": fn,
 		"stage.tf":    formatted(st),
 		"outputs.tf":  formatted(outs),
-	}
-	for name, data := range historyFiles(in) {
-		files[name] = data
-	}
-	return files, resources + 1
+	}, resources
 }

@@ -80,8 +80,8 @@ func tftestTree(t *testing.T) (dir string, resources map[string]int) {
 	}
 	files := map[string][]byte{}
 	for path, data := range out.Files {
-		if root, file, _ := strings.Cut(path, "/"); root == "stage-master" {
-			files["stage-master-promoted/"+file] = data
+		if root, file, _ := strings.Cut(path, "/"); root == "stage-master" || root == "history-master" {
+			files[root+"-promoted/"+file] = data
 		}
 	}
 	write(files)
@@ -129,10 +129,10 @@ func TestGeneratedRootsPassTerraformTest(t *testing.T) {
 	tf := mirroredTerraform(t, "terraform test")
 	dir, counts := tftestTree(t)
 	stageResources := []string{"aws_api_gateway_deployment.stage", "aws_api_gateway_stage.stage", "aws_cloudwatch_log_group.function",
-		"aws_iam_role.function", "aws_iam_role_policy.function", "aws_lambda_alias.stage", "aws_lambda_function.function", "aws_lambda_permission.api",
-		"terraform_data.history"}
+		"aws_iam_role.function", "aws_iam_role_policy.function", "aws_lambda_alias.stage", "aws_lambda_function.function", "aws_lambda_permission.api"}
 	want := map[string][]string{
 		"api-dev":      {"aws_api_gateway_rest_api.api"},
+		"history-dev":  {"terraform_data.history"},
 		"stage-dev":    stageResources,
 		"stage-master": append(slices.Clone(stageResources), "aws_lambda_permission.authorizer"),
 	}

@@ -74,6 +74,8 @@ type Output struct {
 	OwnsAPI bool
 	// StageRoot is the directory of the stage root ("stage-dev").
 	StageRoot string
+	// HistoryRoot is the directory of the root keeping the stage's history ("history-dev").
+	HistoryRoot string
 	// Files maps slash-separated paths, relative to the output directory, to their content.
 	Files map[string][]byte
 	// Assets maps paths (relative to the output directory) to files on disk to copy there: the zip.
@@ -82,8 +84,8 @@ type Output struct {
 	Resources map[string]int
 }
 
-// Generate returns the Terraform roots of in.Stage: the stage root, and the API root when the stage owns its
-// API (in.RestAPI zero, or naming the stage itself). It fails with every problem of the input at once.
+// Generate returns the Terraform roots of in.Stage: the stage root, its history root, and the API root when
+// the stage owns its API (in.RestAPI zero, or naming the stage itself). It fails with every problem of the input at once.
 func Generate(in Input) (Output, error) {
 	if in.RestAPI.Stage == in.Stage {
 		in.RestAPI.Stage = "" // sharing one's own API is owning it
@@ -123,6 +125,11 @@ func Generate(in Input) (Output, error) {
 	}
 	out.Resources[out.StageRoot] = n
 	out.Assets[out.StageRoot+"/"+ZipName] = in.Artifact.ZipPath
+	out.HistoryRoot = HistoryRootDir(in.Stage)
+	for name, data := range historyRoot(in) {
+		out.Files[name] = data
+	}
+	out.Resources[out.HistoryRoot] = 1
 	return out, nil
 }
 
@@ -167,12 +174,7 @@ func settings(body *hclwrite.Body, in Input, state string) {
 		"version": hclwrite.TokensForValue(str(ProviderVersion)),
 	}))
 	if in.Backend.Type != "" {
-		tf.AppendNewline()
-		b := tf.AppendNewBlock("backend", []string{in.Backend.Type}).Body()
-		cfg := in.Backend.config(in.AppName, state)
-		for _, k := range slices.Sorted(maps.Keys(cfg)) {
-			b.SetAttributeValue(k, cfg[k])
-		}
+		backend(tf, in, state)
 	}
 	body.AppendNewline()
 	v := body.AppendNewBlock("variable", []string{"region"}).Body()
@@ -194,9 +196,19 @@ func settings(body *hclwrite.Body, in Input, state string) {
 	body.AppendNewBlock("data", []string{"aws_partition", "current"})
 }
 
+// backend writes the backend block of a root whose state is named state into the terraform block tf.
+func backend(tf *hclwrite.Body, in Input, state string) {
+	tf.AppendNewline()
+	b := tf.AppendNewBlock("backend", []string{in.Backend.Type}).Body()
+	cfg := in.Backend.config(in.AppName, state)
+	for _, k := range slices.Sorted(maps.Keys(cfg)) {
+		b.SetAttributeValue(k, cfg[k])
+	}
+}
+
 // StateRoots returns a stage root and an API root for in.Stage holding only their settings (backend,
-// region, provider) and, for the stage root, its history (HistoryRoot): what reading the stage's history and
-// destroying whatever their remote state holds need, on a machine where the
+// region, provider), and its history root: what reading the stage's history and destroying whatever their
+// remote state holds need, on a machine where the
 // generated roots are not (a CI job deleting a branch's stage). in needs AppName, Stage, Region and Backend,
 // which must be remote: a local state lives only where the roots were.
 func StateRoots(in Input) (map[string][]byte, error) {
@@ -209,11 +221,12 @@ func StateRoots(in Input) (map[string][]byte, error) {
 	if err := in.Backend.check(); err != nil {
 		return nil, err
 	}
-	files := HistoryRoot(in)
-	root := APIRootDir(in.Stage)
-	f := hclwrite.NewEmptyFile()
-	header(f.Body(), fmt.Sprintf("Settings of %s (app %s) only, written to destroy what its state holds: the generated root was not on this machine.", root, in.AppName))
-	settings(f.Body(), in, root)
-	files[root+"/main.tf"] = formatted(f)
+	files := historyRoot(in)
+	for _, root := range []string{StageRootDir(in.Stage), APIRootDir(in.Stage)} {
+		f := hclwrite.NewEmptyFile()
+		header(f.Body(), fmt.Sprintf("Settings of %s (app %s) only, written to destroy what its state holds: the generated root was not on this machine.", root, in.AppName))
+		settings(f.Body(), in, root)
+		files[root+"/main.tf"] = formatted(f)
+	}
 	return files, nil
 }

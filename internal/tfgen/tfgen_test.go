@@ -23,8 +23,8 @@ func TestGenerateOwnsOrSharesTheAPI(t *testing.T) {
 	if dev.Assets["stage-dev/deployment.zip"] != "/tmp/build/dev.zip" {
 		t.Errorf("the zip must be copied into the stage root, assets = %v", dev.Assets)
 	}
-	if dev.Resources["api-dev"] != 1 || dev.Resources["stage-dev"] != 9 {
-		t.Errorf("resources = %v, want 1 for the API and 9 for the stage (role, role policy, log group, function, alias, permission, deployment, stage, history)", dev.Resources)
+	if dev.Resources["api-dev"] != 1 || dev.Resources["stage-dev"] != 8 || dev.Resources["history-dev"] != 1 {
+		t.Errorf("resources = %v, want 1 for the API, 8 for the stage (role, role policy, log group, function, alias, permission, deployment, stage), 1 for the history", dev.Resources)
 	}
 
 	in := baseInput("master")
@@ -37,8 +37,8 @@ func TestGenerateOwnsOrSharesTheAPI(t *testing.T) {
 		t.Errorf("master shares dev's API: OwnsAPI=%v APIRoot=%q", master.OwnsAPI, master.APIRoot)
 	}
 	for name := range master.Files {
-		if !strings.HasPrefix(name, "stage-master/") {
-			t.Errorf("a sharing stage must generate only its own root, got %s", name)
+		if !strings.HasPrefix(name, "stage-master/") && !strings.HasPrefix(name, "history-master/") {
+			t.Errorf("a sharing stage must generate only its own roots, got %s", name)
 		}
 	}
 	if s := string(master.Files["stage-master/main.tf"]); !strings.Contains(s, `"${path.module}/../api-dev/terraform.tfstate"`) {
@@ -167,9 +167,10 @@ func TestStateRootsHoldOnlyTheSettings(t *testing.T) {
 	if len(files) != 4 {
 		t.Fatalf("files: %v", slices.Sorted(maps.Keys(files)))
 	}
-	// The stage root keeps the history in the state, and nothing else.
-	if h := string(files["stage-feature-x/history.tf"]); !strings.Contains(h, `resource "terraform_data" "history"`) || string(files["stage-feature-x/history.json"]) != "[]\n" {
-		t.Errorf("stage-feature-x/history.tf:\n%s", h)
+	// The history root keeps the history in its state next to the stage's, and nothing else.
+	if h := string(files["history-feature-x/main.tf"]); !strings.Contains(h, `resource "terraform_data" "history"`) || !strings.Contains(h, `"cws/simple/history-feature-x.tfstate"`) ||
+		strings.Contains(h, "provider") || string(files["history-feature-x/history.json"]) != "[]\n" {
+		t.Errorf("history-feature-x/main.tf:\n%s", h)
 	}
 	for root, key := range map[string]string{"stage-feature-x": "cws/simple/stage-feature-x.tfstate", "api-feature-x": "cws/simple/api-feature-x.tfstate"} {
 		main := string(files[root+"/main.tf"])
