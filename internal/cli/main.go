@@ -163,6 +163,9 @@ func newRootCommand(env *Env) *cobra.Command {
 		newRunCommand(env, g),
 		newGatewayCommand(env, g),
 		newUpCommand(env, g),
+		newLogsCommand(env, g),
+		newInvokeCommand(env, g),
+		newConsoleCommand(env, g),
 	)
 	for _, cmd := range root.Commands() {
 		withUsageTry(cmd)
