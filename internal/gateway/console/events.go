@@ -23,10 +23,10 @@ const subscriberBuffer = 256
 // requestFeed keeps the last requests and hands new ones to the pages watching. add never blocks: a page
 // that does not keep up misses requests rather than slowing the gateway.
 type requestFeed struct {
-	mu     sync.Mutex
-	ring   []gateway.Request
-	next   int // where the next request goes in ring once it is full
-	subs   map[chan gateway.Request]*subscriber
+	mu   sync.Mutex
+	ring []gateway.Request
+	next int // where the next request goes in ring once it is full
+	subs map[chan gateway.Request]*subscriber
 }
 
 type subscriber struct{ dropped int }
