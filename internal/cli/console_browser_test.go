@@ -74,7 +74,9 @@ func TestConsoleInChromium(t *testing.T) {
 	env := &Env{Streams: Streams{In: strings.NewReader(""), Out: out, Err: errs}, Getenv: func(string) string { return "" },
 		Now: time.Now, Getwd: func() (string, error) { return project, nil }}
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, env, []string{"--project-dir", project, "up", "dev", "master", "--port", "0"}) }()
+	go func() {
+		done <- Run(ctx, env, []string{"--project-dir", project, "up", "dev", "master", "--port", "0"})
+	}()
 	defer func() {
 		stop()
 		if code := <-done; code != 0 {
