@@ -43,7 +43,7 @@ func newLogsCommand(env *Env, g *globalOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines as they are written")
 	f.StringVar(&o.since, "since", "10m", "start this long ago (30s, 10m, 2h, 7d) or at this time (RFC 3339)")
-	f.StringVar(&o.filter, "filter", "", "only lines containing TEXT (case-sensitive)")
+	f.StringVar(&o.filter, "filter", "", "only lines whose text or request id contains TEXT (case-sensitive)")
 	f.BoolVar(&o.json, "json", false, "one JSON object per line: time, stage, request_id, message")
 	return cmd
 }

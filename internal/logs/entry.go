@@ -63,7 +63,8 @@ func (e Entry) AppendJSON(b []byte) []byte {
 type Query struct {
 	// Since keeps entries at or after it; zero keeps everything still kept.
 	Since time.Time
-	// Filter, when set, keeps entries whose message contains it (case-sensitive, as CloudWatch's terms).
+	// Filter, when set, keeps entries whose message or request id contains it (case-sensitive, as
+	// CloudWatch's terms), so that a request id selects all of one invocation's lines.
 	Filter string
 	// Last, when > 0, keeps only the last Last entries of what is already written (follow mode then goes on
 	// with the new ones).
@@ -74,7 +75,8 @@ type Query struct {
 
 // matches reports whether e passes the query's filters.
 func (q *Query) matches(e *Entry) bool {
-	return !e.Time.Before(q.Since) && (q.Filter == "" || strings.Contains(e.Message, q.Filter))
+	return !e.Time.Before(q.Since) &&
+		(q.Filter == "" || strings.Contains(e.Message, q.Filter) || strings.Contains(e.RequestID, q.Filter))
 }
 
 // Reader reads one stage's log.
