@@ -78,10 +78,20 @@ func (f *requestFeed) subscribe() (recent []gateway.Request, ch chan gateway.Req
 	return recent, ch, dropped, cancel
 }
 
-// eventStream writes Server-Sent Events.
+// flushEvery is how often an event stream's pending events are flushed to the page: events are written
+// as they come but sent in batches, so that a busy gateway does not pay a system call per event.
+const flushEvery = 50 * time.Millisecond
+
+// eventStream writes Server-Sent Events; a goroutine flushes them every flushEvery and writes a heartbeat
+// comment when the stream is idle. It is safe for concurrent use until close.
 type eventStream struct {
-	w http.ResponseWriter
-	f http.Flusher
+	mu    sync.Mutex
+	w     http.ResponseWriter
+	f     http.Flusher
+	dirty bool
+	err   error
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 func startEvents(w http.ResponseWriter) (*eventStream, bool) {
@@ -96,28 +106,62 @@ func startEvents(w http.ResponseWriter) (*eventStream, bool) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	f.Flush()
-	return &eventStream{w: w, f: f}, true
+	s := &eventStream{w: w, f: f, stop: make(chan struct{}), done: make(chan struct{})}
+	go s.flusher()
+	return s, true
 }
 
-// send writes one event of the given type with v as JSON data, and flushes.
+// send queues one event of the given type with v as JSON data. It fails once the page has gone.
 func (s *eventStream) send(event string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", event, data); err != nil {
-		return err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		_, s.err = fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", event, data)
+		s.dirty = true
 	}
-	s.f.Flush()
-	return nil
+	return s.err
 }
 
-func (s *eventStream) comment(text string) error {
-	if _, err := fmt.Fprintf(s.w, ": %s\n\n", text); err != nil {
-		return err
+func (s *eventStream) flusher() {
+	defer close(s.done)
+	tick := time.NewTicker(flushEvery)
+	defer tick.Stop()
+	idle := 0
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		if !s.dirty {
+			if idle++; idle*int(flushEvery) >= int(heartbeat) && s.err == nil {
+				_, s.err = fmt.Fprint(s.w, ": keep-alive\n\n")
+				s.dirty, idle = true, 0
+			}
+		}
+		if s.dirty {
+			s.f.Flush()
+			s.dirty, idle = false, 0
+		}
+		s.mu.Unlock()
 	}
-	s.f.Flush()
-	return nil
+}
+
+// close stops the flusher, flushing what is pending; nothing is written after it.
+func (s *eventStream) close() {
+	close(s.stop)
+	<-s.done
+	s.mu.Lock()
+	if s.dirty && s.err == nil {
+		s.f.Flush()
+	}
+	s.err = http.ErrHandlerTimeout // refuse later writes
+	s.mu.Unlock()
 }
 
 // serveRequestEvents streams the gateway's requests: the recent ones, then each new one as it is answered
@@ -129,6 +173,7 @@ func (c *Console) serveRequestEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	defer es.close()
 	for _, req := range recent {
 		if es.send("request", req) != nil {
 			return
@@ -137,8 +182,6 @@ func (c *Console) serveRequestEvents(w http.ResponseWriter, r *http.Request) {
 	if es.send("ready", map[string]int{"recent": len(recent)}) != nil {
 		return
 	}
-	tick := time.NewTicker(heartbeat)
-	defer tick.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -148,10 +191,6 @@ func (c *Console) serveRequestEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if es.send("request", req) != nil {
-				return
-			}
-		case <-tick.C:
-			if es.comment("keep-alive") != nil {
 				return
 			}
 		}
@@ -180,30 +219,10 @@ func (c *Console) serveLogEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var mu sync.Mutex // the heartbeat and the reader share the stream
+	defer es.close()
 	ctx := r.Context()
-	go func() {
-		tick := time.NewTicker(heartbeat)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				mu.Lock()
-				es.comment("keep-alive")
-				mu.Unlock()
-			}
-		}
-	}()
-	err = reader.Read(ctx, logs.Query{Last: recentLogLines, Follow: true}, func(e logs.Entry) error {
-		mu.Lock()
-		defer mu.Unlock()
-		return es.send("log", e)
-	})
+	err = reader.Read(ctx, logs.Query{Last: recentLogLines, Follow: true}, func(e logs.Entry) error { return es.send("log", e) })
 	if err != nil && ctx.Err() == nil {
-		mu.Lock()
 		es.send("failure", map[string]string{"error": err.Error()})
-		mu.Unlock()
 	}
 }
