@@ -4,8 +4,10 @@
 #   - bare:      the gateway without the log store and the console,
 #   - quiet:     function logs persisted to the local store, the console's request feed on, no page open,
 #   - streaming: the same with a console page's two event streams open (live requests, dev's function log),
-# all three in each round of BenchmarkConsoleStreamingC32 (internal/gateway/console), rounds repeated, then the
-# median of each and the ratios. Usage: bench/console.sh [rounds] [benchtime]   (default 5 rounds of 5s).
+# all three in each round of BenchmarkConsoleStreamingC32 (internal/gateway/console), one after the other,
+# rounds repeated; then the median of each, and the median over the rounds of each round's ratios (the three
+# variants of a round run within seconds of each other, so a round's ratio suffers less from the machine's
+# other load than the medians do). Throughput and this process's CPU per request (function processes excluded). Usage: bench/console.sh [rounds] [benchtime]   (default 5 rounds of 5s).
 set -euo pipefail
 rounds=${1:-5}
 benchtime=${2:-5s}
@@ -19,17 +21,26 @@ for i in $(seq 1 "$rounds"); do
 done
 awk '
 /^BenchmarkConsoleStreamingC32\// {
-	split($1, name, "/"); sub(/-[0-9]+$/, "", name[2])
-	for (i = 2; i <= NF; i++) if ($(i) == "req/s") v[name[2]] = v[name[2]] " " $(i-1)
+	split($1, name, "/"); sub(/-[0-9]+$/, "", name[2]); v = name[2]
+	for (i = 2; i <= NF; i++) {
+		if ($(i) == "req/s") rps[v] = rps[v] " " $(i-1)
+		if ($(i) == "cpu-µs/req") cpu[v] = cpu[v] " " $(i-1)
+	}
+	if (v == "streaming") { # one round done: its ratios
+		n = split(rps["quiet"], q, " "); split(rps["streaming"], s, " "); split(rps["bare"], b, " ")
+		sq = sq " " s[n] / q[n]; qb = qb " " q[n] / b[n]
+		n = split(cpu["quiet"], q, " "); split(cpu["streaming"], s, " "); split(cpu["bare"], b, " ")
+		csq = csq " " s[n] / q[n]; cqb = cqb " " q[n] / b[n]
+	}
 }
 function median(s,   a, n, i, j, t) {
 	n = split(s, a, " ")
-	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 END {
-	b = median(v["bare"]); q = median(v["quiet"]); s = median(v["streaming"])
-	printf "median req/s: bare %.0f, quiet %.0f, streaming %.0f\n", b, q, s
-	printf "streaming / quiet: %.3f (goal: at least 0.95)\n", s / q
-	printf "quiet / bare (cost of persisting logs and the request feed): %.3f\n", q / b
+	printf "median req/s:       bare %.0f, quiet %.0f, streaming %.0f\n", median(rps["bare"]), median(rps["quiet"]), median(rps["streaming"])
+	printf "median cpu-µs/req:  bare %.1f, quiet %.1f, streaming %.1f\n", median(cpu["bare"]), median(cpu["quiet"]), median(cpu["streaming"])
+	printf "streaming / quiet, median of the rounds: throughput %.3f (goal: at least 0.95), CPU per request %.3f\n", median(sq), median(csq)
+	printf "quiet / bare (persisted logs and the request feed), median of the rounds: throughput %.3f, CPU per request %.3f\n", median(qb), median(cqb)
 }' "$work/out"

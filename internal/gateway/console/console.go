@@ -115,7 +115,7 @@ type Options struct {
 	// http://127.0.0.1, localhost and [::1] hosts, so that a web page elsewhere cannot reach it through DNS
 	// rebinding.
 	AllowRemote bool
-	// RecentRequests is how many requests the live log replays to a new page; 0 means 200.
+	// RecentRequests is how many requests the live log replays to a new page; 0 means 200, at most 4096.
 	RecentRequests int
 }
 
@@ -132,9 +132,10 @@ func New(opts Options) *Console {
 	if opts.RecentRequests <= 0 {
 		opts.RecentRequests = 200
 	}
+	opts.RecentRequests = min(opts.RecentRequests, feedSize)
 	c := &Console{
 		opts:     opts,
-		requests: newRequestFeed(opts.RecentRequests),
+		requests: newRequestFeed(),
 		mux:      http.NewServeMux(),
 		client:   &http.Client{Timeout: 60 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}

@@ -17,65 +17,48 @@ const heartbeat = 15 * time.Second
 // recentLogLines is how many lines of a stage's log a new page gets before the live ones.
 const recentLogLines = 200
 
-// subscriberBuffer is how many requests a slow page may lag behind before it misses some (it is told).
-const subscriberBuffer = 256
+// feedSize is how many requests the feed keeps: a page that falls further behind (more requests than this
+// between two of its reads, every flushEvery) misses some and is told.
+const feedSize = 4096
 
-// requestFeed keeps the last requests and hands new ones to the pages watching. add never blocks: a page
-// that does not keep up misses requests rather than slowing the gateway.
+// requestFeed keeps the last requests in a ring, numbered in order. add never blocks and wakes nobody: each
+// page's stream reads what is new every flushEvery, so a busy gateway pays one copy per request whether or
+// not pages watch.
 type requestFeed struct {
 	mu   sync.Mutex
 	ring []gateway.Request
-	next int // where the next request goes in ring once it is full
-	subs map[chan gateway.Request]*subscriber
+	next uint64 // the number of the next request; request n is at ring[n%len(ring)]
 }
 
-type subscriber struct{ dropped int }
-
-func newRequestFeed(n int) *requestFeed {
-	return &requestFeed{ring: make([]gateway.Request, 0, n), subs: map[chan gateway.Request]*subscriber{}}
-}
+func newRequestFeed() *requestFeed { return &requestFeed{ring: make([]gateway.Request, feedSize)} }
 
 func (f *requestFeed) add(r gateway.Request) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.ring) < cap(f.ring) {
-		f.ring = append(f.ring, r)
-	} else {
-		f.ring[f.next] = r
-		f.next = (f.next + 1) % len(f.ring)
-	}
-	for ch, s := range f.subs {
-		select {
-		case ch <- r:
-		default:
-			s.dropped++
-		}
-	}
+	f.ring[f.next%uint64(len(f.ring))] = r
+	f.next++
+	f.mu.Unlock()
 }
 
-// subscribe returns the recent requests, oldest first, and a channel of the next ones; cancel ends it.
-func (f *requestFeed) subscribe() (recent []gateway.Request, ch chan gateway.Request, dropped func() int, cancel func()) {
+// since appends the requests numbered from n on to dst and returns it, the number to read from next, and how
+// many of those requests had already been overwritten.
+func (f *requestFeed) since(dst []gateway.Request, n uint64) ([]gateway.Request, uint64, uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	recent = make([]gateway.Request, 0, len(f.ring))
-	recent = append(recent, f.ring[f.next:]...)
-	recent = append(recent, f.ring[:f.next]...)
-	ch = make(chan gateway.Request, subscriberBuffer)
-	s := &subscriber{}
-	f.subs[ch] = s
-	dropped = func() int {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		n := s.dropped
-		s.dropped = 0
-		return n
+	var missed uint64
+	if oldest := f.next - min(f.next, uint64(len(f.ring))); n < oldest {
+		missed, n = oldest-n, oldest
 	}
-	cancel = func() {
-		f.mu.Lock()
-		delete(f.subs, ch)
-		f.mu.Unlock()
+	for ; n < f.next; n++ {
+		dst = append(dst, f.ring[n%uint64(len(f.ring))])
 	}
-	return recent, ch, dropped, cancel
+	return dst, n, missed
+}
+
+// last returns the number of the request recent requests before the next one.
+func (f *requestFeed) last(recent int) uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.next - min(f.next, uint64(recent))
 }
 
 // flushEvery is how often an event stream's pending events are flushed to the page: events are written
@@ -164,35 +147,36 @@ func (s *eventStream) close() {
 	s.mu.Unlock()
 }
 
-// serveRequestEvents streams the gateway's requests: the recent ones, then each new one as it is answered
-// (event "request"); "dropped" says how many a slow page missed.
+// serveRequestEvents streams the gateway's requests: the recent ones, then the new ones as they are answered
+// (event "request"), read from the feed every flushEvery; "dropped" says how many a slow page missed.
 func (c *Console) serveRequestEvents(w http.ResponseWriter, r *http.Request) {
-	recent, ch, dropped, cancel := c.requests.subscribe()
-	defer cancel()
 	es, ok := startEvents(w)
 	if !ok {
 		return
 	}
 	defer es.close()
-	for _, req := range recent {
-		if es.send("request", req) != nil {
+	next := c.requests.last(c.opts.RecentRequests)
+	var batch []gateway.Request
+	tick := time.NewTicker(flushEvery)
+	defer tick.Stop()
+	for first := true; ; first = false {
+		var missed uint64
+		batch, next, missed = c.requests.since(batch[:0], next)
+		if missed > 0 && es.send("dropped", map[string]uint64{"count": missed}) != nil {
 			return
 		}
-	}
-	if es.send("ready", map[string]int{"recent": len(recent)}) != nil {
-		return
-	}
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case req := <-ch:
-			if n := dropped(); n > 0 && es.send("dropped", map[string]int{"count": n}) != nil {
-				return
-			}
+		for _, req := range batch {
 			if es.send("request", req) != nil {
 				return
 			}
+		}
+		if first && es.send("ready", map[string]int{"recent": len(batch)}) != nil {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
 		}
 	}
 }
