@@ -70,11 +70,7 @@ func runInvoke(ctx context.Context, env *Env, g *globalOptions, o *invokeOptions
 	default:
 		return withTry(fmt.Errorf("--invocation-type %q: use RequestResponse, Event or DryRun", o.kind), "cws invoke --help")
 	}
-	dir, p, err := loadProject(env, g)
-	if err != nil {
-		return err
-	}
-	name, err := stageName(dir, p, g.stage)
+	dir, p, name, err := loadStageName(env, g)
 	if err != nil {
 		return err
 	}

@@ -53,11 +53,7 @@ func runLogs(ctx context.Context, env *Env, g *globalOptions, o *logsOptions) er
 	if err != nil {
 		return withTry(err, "cws logs --since 10m   (or 2h, 7d, or a time like 2025-01-02T15:04:05Z)")
 	}
-	dir, p, err := loadProject(env, g)
-	if err != nil {
-		return err
-	}
-	name, err := stageName(dir, p, g.stage)
+	dir, p, name, err := loadStageName(env, g)
 	if err != nil {
 		return err
 	}
@@ -91,6 +87,17 @@ func runLogs(ctx context.Context, env *Env, g *globalOptions, o *logsOptions) er
 		fmt.Fprintf(env.Err, "No log line of stage %s since %s (%s).\n", name, since.UTC().Format(logs.TimeLayout), where)
 	}
 	return nil
+}
+
+// loadStageName loads the project and turns --stage into a stage name (which the config need not have: a
+// deployed stage may have left it).
+func loadStageName(env *Env, g *globalOptions) (string, *config.Project, string, error) {
+	dir, p, err := loadProject(env, g)
+	if err != nil {
+		return "", nil, "", err
+	}
+	name, err := stageName(dir, p, g.stage)
+	return dir, p, name, err
 }
 
 // parseSince reads --since: a duration back from now (Go's units, plus d for days) or an RFC 3339 time.

@@ -91,11 +91,7 @@ func (c *CloudWatch) Read(ctx context.Context, q Query, fn func(Entry) error) er
 	if !q.Since.IsZero() {
 		r.from = q.Since.UnixMilli()
 	}
-	last := &lastEntries{n: q.Last}
-	emit := fn
-	if q.Last > 0 {
-		emit = func(e Entry) error { last.add(e); return nil }
-	}
+	emit, flush := backlog(&q, fn)
 	err := r.page(ctx, emit)
 	if errors.Is(err, ErrNoLogGroup) && q.Follow {
 		err = nil // the group appears with the function's first log line
@@ -103,13 +99,8 @@ func (c *CloudWatch) Read(ctx context.Context, q Query, fn func(Entry) error) er
 	if err != nil {
 		return err
 	}
-	for _, e := range last.buf {
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	if !q.Follow {
-		return nil
+	if err := flush(); err != nil || !q.Follow {
+		return err
 	}
 	tick := time.NewTicker(poll)
 	defer tick.Stop()

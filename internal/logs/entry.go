@@ -87,18 +87,30 @@ type Reader interface {
 	Read(ctx context.Context, q Query, fn func(Entry) error) error
 }
 
-// lastEntries keeps the last n entries passed to add (all of them when n <= 0).
-type lastEntries struct {
-	n   int
-	buf []Entry
-}
-
-func (l *lastEntries) add(e Entry) {
-	if l.n > 0 && len(l.buf) == l.n {
-		copy(l.buf, l.buf[1:])
-		l.buf = l.buf[:l.n-1]
+// backlog returns how a reader passes on the entries already written: emit takes each matching entry,
+// flush then hands fn what it kept. With q.Last only the last entries are kept; else emit is fn itself.
+func backlog(q *Query, fn func(Entry) error) (emit func(Entry) error, flush func() error) {
+	if q.Last <= 0 {
+		return fn, func() error { return nil }
 	}
-	l.buf = append(l.buf, e)
+	var kept []Entry
+	emit = func(e Entry) error {
+		if len(kept) == q.Last {
+			copy(kept, kept[1:])
+			kept = kept[:q.Last-1]
+		}
+		kept = append(kept, e)
+		return nil
+	}
+	flush = func() error {
+		for _, e := range kept {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return emit, flush
 }
 
 // parseRuntimeLine splits a line as the local runtime writes it (`[stage] request-id text`, or

@@ -38,11 +38,7 @@ func (r *fileReader) Read(ctx context.Context, q Query, fn func(Entry) error) er
 			cur.Close()
 		}
 	}()
-	last := &lastEntries{n: q.Last}
-	emit := func(e Entry) error { last.add(e); return nil }
-	if q.Last <= 0 {
-		emit = fn
-	}
+	emit, flush := backlog(&q, fn)
 	if prev, err := os.Open(r.sf.path + ".1"); err == nil {
 		same := cur != nil && sameOpenFile(prev, cur)
 		if !same {
@@ -59,13 +55,8 @@ func (r *fileReader) Read(ctx context.Context, q Query, fn func(Entry) error) er
 			return err
 		}
 	}
-	for _, e := range last.buf {
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	if !q.Follow {
-		return nil
+	if err := flush(); err != nil || !q.Follow {
+		return err
 	}
 	return r.follow(ctx, cur, partial, &q, fn)
 }
