@@ -32,7 +32,8 @@ type Request struct {
 	Note string `json:"note"`
 }
 
-// teeLog returns a writer writing to both w and also; nil writers are left out.
+// teeLog returns a writer writing to both w and also; nil writers are left out. Unlike io.MultiWriter, a
+// failing w (a closed terminal) does not keep the lines from also (the persisted log).
 func teeLog(w, also io.Writer) io.Writer {
 	switch {
 	case also == nil:
@@ -40,7 +41,17 @@ func teeLog(w, also io.Writer) io.Writer {
 	case w == nil:
 		return also
 	}
-	return io.MultiWriter(w, also)
+	return tee{w, also}
+}
+
+type tee [2]io.Writer
+
+func (t tee) Write(p []byte) (int, error) {
+	_, err := t[0].Write(p)
+	if _, err2 := t[1].Write(p); err == nil {
+		err = err2
+	}
+	return len(p), err
 }
 
 // logLine writes one human-readable access log line in a single Write:
