@@ -37,15 +37,15 @@ func addConsoleFlags(cmd *cobra.Command, o *consoleFlags) {
 }
 
 // startConsole serves the console of the project in dir on its own listener, next to the gateway at
-// gatewayURL, until ctx ends. It returns the console (whose Observe feeds the live request log) and its URL.
-func startConsole(ctx context.Context, env *Env, dir, appName, gatewayURL string, o consoleFlags) (*console.Console, string, error) {
+// gatewayURL (whose log store is store), until ctx ends. It returns the console (whose Observe feeds the live request log) and its URL.
+func startConsole(ctx context.Context, env *Env, dir, appName, gatewayURL string, store *logs.Store, o consoleFlags) (*console.Console, string, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, strconv.Itoa(o.port)))
 	if err != nil {
 		return nil, "", withTry(fmt.Errorf("the console cannot listen on %s:%d: %w", o.host, o.port, err),
 			"pass --console-port with a free port (0 picks one), or --no-console")
 	}
 	c := console.New(console.Options{
-		Project:     &consoleProject{env: env, dir: dir, app: appName, gatewayURL: gatewayURL},
+		Project:     &consoleProject{env: env, dir: dir, app: appName, gatewayURL: gatewayURL, store: store},
 		GatewayURL:  gatewayURL,
 		AllowRemote: !isLoopbackAddr(o.host),
 	})
@@ -69,6 +69,8 @@ type consoleProject struct {
 	env        *Env
 	dir, app   string
 	gatewayURL string
+	// store is the gateway's log store.
+	store *logs.Store
 }
 
 var _ console.Project = (*consoleProject)(nil)
@@ -173,7 +175,7 @@ func (cp *consoleProject) Diff(ctx context.Context, a, b string) (*console.Diff,
 }
 
 func (cp *consoleProject) Logs(ctx context.Context, stage string) (logs.Reader, error) {
-	r, _, err := stageLogs(ctx, cp.env, cp.dir, cp.app, stage)
+	r, _, err := stageLogs(ctx, cp.env, cp.dir, cp.app, stage, cp.store)
 	return r, err
 }
 

@@ -86,7 +86,7 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 		if p, err := config.Load(dir); err == nil {
 			app = p.AppName()
 		}
-		c, url, err := startConsole(ctx, env, dir, app, gatewayURL, cf)
+		c, url, err := startConsole(ctx, env, dir, app, gatewayURL, store, cf)
 		if err != nil {
 			return err
 		}

@@ -57,7 +57,7 @@ func runLogs(ctx context.Context, env *Env, g *globalOptions, o *logsOptions) er
 	if err != nil {
 		return err
 	}
-	r, where, err := stageLogs(ctx, env, dir, p.AppName(), name)
+	r, where, err := stageLogs(ctx, env, dir, p.AppName(), name, nil)
 	if err != nil {
 		return err
 	}
@@ -125,14 +125,18 @@ func localLogStore(dir string, env *Env) *logs.Store {
 
 // stageLogs returns the reader of a stage's function log and says where it reads ("local" or the log
 // group): CloudWatch for a stage deployed with the terraform target, else the local store (stages deployed
-// locally, served by cws run, or never deployed: then the log is simply empty).
-func stageLogs(ctx context.Context, env *Env, dir, appName, name string) (logs.Reader, string, error) {
+// locally, served by cws run, or never deployed: then the log is simply empty). store is the local store
+// when the caller has one open (the gateway's: its followers then wake at each write), else nil.
+func stageLogs(ctx context.Context, env *Env, dir, appName, name string, store *logs.Store) (logs.Reader, string, error) {
 	meta, err := deployed.LoadMeta(dir, name)
 	if err != nil {
 		return nil, "", err
 	}
 	if meta == nil || meta.Target != "terraform" {
-		return localLogStore(dir, env).Reader(name), "local", nil
+		if store == nil {
+			store = localLogStore(dir, env)
+		}
+		return store.Reader(name), "local", nil
 	}
 	arn, region, err := deployedFunction(dir, appName, name, meta)
 	if err != nil {
