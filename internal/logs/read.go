@@ -58,7 +58,9 @@ func (r *fileReader) Read(ctx context.Context, q Query, fn func(Entry) error) er
 	if err := flush(); err != nil || !q.Follow {
 		return err
 	}
-	return r.follow(ctx, cur, partial, &q, fn)
+	f := cur
+	cur = nil // follow closes it
+	return r.follow(ctx, f, partial, &q, fn)
 }
 
 // follow reads the lines appended to cur as they come, moving to the new file after a rotation, until ctx
