@@ -147,8 +147,12 @@ func stageLogs(ctx context.Context, env *Env, dir, appName, name string, store *
 	if endpoint == "" {
 		endpoint = env.Getenv("AWS_ENDPOINT_URL")
 	}
+	account := "" // Live Tail's own host ("stream-" + the endpoint's) exists on AWS only: elsewhere, poll
+	if parts := strings.Split(arn, ":"); endpoint == "" && len(parts) > 4 {
+		account = parts[4]
+	}
 	cw, err := logs.NewCloudWatch(ctx, logs.CloudWatchConfig{
-		Region: region, Profile: env.Getenv("AWS_PROFILE"), Endpoint: endpoint, Function: fn, Stage: name,
+		Region: region, Profile: env.Getenv("AWS_PROFILE"), Endpoint: endpoint, Function: fn, Account: account, Stage: name,
 	})
 	if err != nil {
 		return nil, "", withTry(err, "configure AWS credentials (aws configure, aws sso login, or AWS_PROFILE), then retry")

@@ -36,7 +36,11 @@ type CloudWatch struct {
 	LogGroup string
 	// Stage names the entries' stage.
 	Stage string
-	// Poll is the follow interval; 0 means DefaultCloudWatchPoll.
+	// LogGroupARN, when set and Client also implements LiveTailAPI, lets Read follow through a Live Tail
+	// session (StartLiveTail) rather than by polling; polling is the fallback when the session cannot start
+	// (no permission, an endpoint without Live Tail) or ends.
+	LogGroupARN string
+	// Poll is the follow interval when polling; 0 means DefaultCloudWatchPoll.
 	Poll time.Duration
 }
 
@@ -52,6 +56,8 @@ type CloudWatchConfig struct {
 	Endpoint string
 	// Function is the Lambda function's name; its log group is /aws/lambda/{Function}.
 	Function string
+	// Account is the function's AWS account, for the log group's ARN (Live Tail); "" follows by polling.
+	Account string
 	// Stage is the cws stage.
 	Stage string
 }
@@ -75,13 +81,18 @@ func NewCloudWatch(ctx context.Context, c CloudWatchConfig) (*CloudWatch, error)
 			o.BaseEndpoint = aws.String(c.Endpoint)
 		}
 	})
-	return &CloudWatch{Client: client, LogGroup: LogGroupName(c.Function), Stage: c.Stage}, nil
+	cw := &CloudWatch{Client: client, LogGroup: LogGroupName(c.Function), Stage: c.Stage}
+	if c.Account != "" {
+		cw.LogGroupARN = "arn:aws:logs:" + c.Region + ":" + c.Account + ":log-group:" + cw.LogGroup
+	}
+	return cw, nil
 }
 
-// Read implements Reader with FilterLogEvents: the events since q.Since, then, following, a poll every
-// Poll for events from the newest timestamp seen on (events already seen at that timestamp are skipped by
-// id). The filter is applied here, not sent as a CloudWatch filter pattern, so that Lambda's START lines
-// still give the function's lines their request ids.
+// Read implements Reader with FilterLogEvents: the events since q.Since, then, following, a Live Tail
+// session when LogGroupARN is set and the client has Live Tail, else (or when the session fails) a poll
+// every Poll for events from the newest timestamp seen on (events already seen at that timestamp are
+// skipped by id). The filter is applied here, not sent as a CloudWatch filter pattern, so that Lambda's
+// START lines still give the function's lines their request ids.
 func (c *CloudWatch) Read(ctx context.Context, q Query, fn func(Entry) error) error {
 	poll := c.Poll
 	if poll <= 0 {
@@ -101,6 +112,11 @@ func (c *CloudWatch) Read(ctx context.Context, q Query, fn func(Entry) error) er
 	}
 	if err := flush(); err != nil || !q.Follow {
 		return err
+	}
+	if lt, ok := c.Client.(LiveTailAPI); ok && c.LogGroupARN != "" {
+		if err := r.liveTail(ctx, lt, fn); err == nil || ctx.Err() != nil {
+			return nil
+		}
 	}
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
@@ -129,6 +145,8 @@ type cloudWatchRead struct {
 	seen map[string]bool
 	// streams maps a log stream to the request id its environment is running.
 	streams map[string]string
+	// caught, when set, collects the eventKey of each event read (Live Tail's catch-up read).
+	caught map[string]bool
 }
 
 // page emits the events from r.from on, through every page of FilterLogEvents.
@@ -167,7 +185,15 @@ func (r *cloudWatchRead) event(ev *types.FilteredLogEvent, fn func(Entry) error)
 		clear(r.seen)
 	}
 	r.seen[id] = true
-	msg := strings.TrimRight(aws.ToString(ev.Message), "\n")
+	if r.caught != nil {
+		r.caught[eventKey(ts, stream, aws.ToString(ev.Message))] = true
+	}
+	return r.emit(ts, stream, aws.ToString(ev.Message), fn)
+}
+
+// emit turns one event's fields into an entry, tracking the request id each log stream is running.
+func (r *cloudWatchRead) emit(ts int64, stream, msg string, fn func(Entry) error) error {
+	msg = strings.TrimRight(msg, "\n")
 	reqID := lambdaRequestID(msg)
 	switch {
 	case strings.HasPrefix(msg, "START "):

@@ -3,9 +3,16 @@ package logs
 import (
 	"context"
 	"errors"
+	"net"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/coworks-go/coworks/internal/logs/cloudwatchfake"
 )
@@ -117,5 +124,64 @@ func TestCloudWatchFakeServerMissingGroup(t *testing.T) {
 	err = cw.Read(context.Background(), Query{}, func(Entry) error { return nil })
 	if !errors.Is(err, ErrNoLogGroup) {
 		t.Fatalf("got %v, want ErrNoLogGroup", err)
+	}
+}
+
+// With Live Tail, following goes through a session (the poll interval is an hour here, so nothing comes by
+// polling): the real SDK client reads the fake's event stream; the session's first catch-up read and its
+// live events are not doubled; the function's lines get their stream's request id.
+func TestCloudWatchFakeServerLiveTail(t *testing.T) {
+	fakeAWSEnv(t)
+	srv := cloudwatchfake.New()
+	defer srv.Close()
+	srv.LiveTail = true
+	t0 := time.Date(2025, 1, 2, 15, 4, 5, 0, time.UTC)
+	const a = "2025/01/02/[$LATEST]aaaa"
+	srv.Put("/aws/lambda/svc-prod", cloudwatchfake.Event{Stream: a, Time: t0, Message: "START RequestId: " + id1 + " Version: $LATEST\n"})
+	// StartLiveTail's host is the endpoint's with "stream-" in front, as Live Tail's own endpoint is: dial the
+	// fake whatever the host.
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}}
+	client := cloudwatchlogs.New(cloudwatchlogs.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: hc,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")})
+	cw := &CloudWatch{Client: client, LogGroup: "/aws/lambda/svc-prod", Stage: "prod", Poll: time.Hour,
+		LogGroupARN: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/svc-prod"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	entries := make(chan Entry, 100)
+	done := make(chan error, 1)
+	go func() { done <- cw.Read(ctx, Query{Follow: true}, func(e Entry) error { entries <- e; return nil }) }()
+	next := func() Entry {
+		t.Helper()
+		select {
+		case e := <-entries:
+			return e
+		case <-time.After(10 * time.Second):
+			t.Fatal("no entry")
+			return Entry{}
+		}
+	}
+	if e := next(); !strings.HasPrefix(e.Message, "START") {
+		t.Fatalf("backlog: %+v", e)
+	}
+	for end := time.Now().Add(10 * time.Second); srv.Sessions() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("no Live Tail session started")
+		}
+	}
+	srv.Put("/aws/lambda/svc-prod", cloudwatchfake.Event{Stream: a, Time: time.Now(), Message: "live line\n"})
+	if e := next(); e.Message != "live line" || e.RequestID != id1 || e.Stage != "prod" {
+		t.Fatalf("live: %+v", e)
+	}
+	select {
+	case e := <-entries:
+		t.Fatalf("an entry came twice or from nowhere: %+v", e)
+	case <-time.After(200 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
