@@ -32,8 +32,8 @@ func newLogsCommand(env *Env, g *globalOptions) *cobra.Command {
 		Long: "cws logs prints what the stage's function wrote, with Lambda's START/END/REPORT lines, one line per entry:\n" +
 			"time (UTC), [stage], the request id, the text. A stage on the local target is read from the logs the gateway\n" +
 			"keeps in .chalice/local/logs/ (also while it runs, and after it stopped); a stage deployed with the terraform\n" +
-			"target is read from its CloudWatch Logs group /aws/lambda/{function} (AWS_PROFILE, AWS_REGION and\n" +
-			"AWS_ENDPOINT_URL are honoured). --follow keeps printing new lines until Ctrl-C.",
+			"target is read from its CloudWatch Logs group /aws/lambda/{function}, in the region it was deployed to\n" +
+			"(AWS_PROFILE and AWS_ENDPOINT_URL are honoured). --follow keeps printing new lines until Ctrl-C.",
 		Example: "  cws logs --stage dev --follow\n  cws logs --stage prod --since 1h --filter ERROR\n  cws logs --since 2025-01-02T15:00:00Z --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
