@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/gateway"
 	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/runtimeapi"
@@ -33,6 +34,7 @@ func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	cmd.Flags().IntVar(&o.port, "port", 0, "port to listen on (default: the local cloud's port, local_gateway_port, 8000)")
+	addConsoleFlags(cmd, &o.console)
 	return cmd
 }
 
@@ -53,14 +55,19 @@ func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions
 	if err != nil {
 		return err
 	}
-	return serveLocalCloud(ctx, env, dir, ln, nil)
+	return serveLocalCloud(ctx, env, dir, ln, o.console, nil)
 }
 
 // serveLocalCloud serves the local cloud of the project in dir on ln until ctx ends, applying deploys and
-// deletes as they happen, then stops every function process (ln is closed). It prints the stages' URLs
-// with the port actually listened on, then calls intro, when not nil, with the state it starts from.
-func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, intro func(*localcloud.State, net.Addr)) error {
+// deletes as they happen, then stops every function process (ln is closed). The functions' logs are kept
+// in the local log store; the console, unless cf turns it off, is served on its own listener. It prints
+// the stages' URLs with the port actually listened on and the console's URL, then calls intro, when not
+// nil, with the state it starts from.
+func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, cf consoleFlags, intro func(*localcloud.State, net.Addr)) error {
 	defer ln.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the console
+	gatewayURL := "http://" + ln.Addr().String()
 	// The stamp is taken before the read: a deploy in between is seen as a change, not missed.
 	stamp, err := localcloud.StatStamp(dir)
 	if err != nil {
@@ -70,13 +77,32 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 	if err != nil {
 		return err
 	}
-	gw, err := gateway.New(localAPIs(dir, st), gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
+	store := localLogStore(dir, env)
+	defer store.Close()
+	opts := gateway.Options{AccessLog: env.Out, FunctionLog: env.Err, StageLog: store.Writer}
+	consoleURL := ""
+	if !cf.off {
+		app := ""
+		if p, err := config.Load(dir); err == nil {
+			app = p.AppName()
+		}
+		c, url, err := startConsole(ctx, env, dir, app, gatewayURL, store, cf)
+		if err != nil {
+			return err
+		}
+		opts.Observe, consoleURL = c.Observe, url
+	}
+	gw, err := gateway.New(localAPIs(dir, st), opts)
 	if err != nil {
 		return fmt.Errorf("local cloud state: %w", err)
 	}
 	defer closeGateway(gw, env.Err)
-	fmt.Fprintf(env.Out, "Serving the local cloud of %s on http://%s/\n", dir, ln.Addr())
+	defer recordGateway(env, dir, gatewayURL, consoleURL)()
+	fmt.Fprintf(env.Out, "Serving the local cloud of %s on %s/\n", dir, gatewayURL)
 	printStages(env.Out, st, ln.Addr())
+	if consoleURL != "" {
+		fmt.Fprintf(env.Out, "Console: %s\n", consoleURL)
+	}
 	if intro != nil {
 		intro(st, ln.Addr())
 	}

@@ -164,6 +164,9 @@ func newRootCommand(env *Env) *cobra.Command {
 		newGatewayCommand(env, g),
 		newUpCommand(env, g),
 		newCICommand(env, g),
+		newLogsCommand(env, g),
+		newInvokeCommand(env, g),
+		newConsoleCommand(env, g),
 	)
 	for _, cmd := range root.Commands() {
 		withUsageTry(cmd)

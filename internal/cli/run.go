@@ -30,6 +30,8 @@ type serveOptions struct {
 	host     string
 	port     int
 	noReload bool
+	// console configures the web console of cws gateway and cws up.
+	console consoleFlags
 }
 
 func newRunCommand(env *Env, g *globalOptions) *cobra.Command {
@@ -64,7 +66,9 @@ func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions) er
 	if err != nil {
 		return err
 	}
-	gw, err := gateway.New(apis, gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
+	store := localLogStore(rs.dir, env)
+	defer store.Close()
+	gw, err := gateway.New(apis, gateway.Options{AccessLog: env.Out, FunctionLog: env.Err, StageLog: store.Writer})
 	if err != nil {
 		return err
 	}

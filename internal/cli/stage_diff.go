@@ -51,32 +51,7 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 		}
 	}
 	a, b = stages[0].StageName, stages[1].StageName
-	settings := []stageDifference{}
-	sa, sb := settingsOf(stages[0]), settingsOf(stages[1])
-	for _, k := range slices.Sorted(maps.Keys(union(sa, sb))) {
-		va, oka := sa[k]
-		vb, okb := sb[k]
-		if oka != okb || !sameJSON(va.Value, vb.Value) {
-			settings = append(settings, stageDifference{k, va.Value, vb.Value})
-		}
-	}
-	vars := []stageDifference{}
-	ea, eb := stages[0].EnvironmentVariables, stages[1].EnvironmentVariables
-	for _, k := range slices.Sorted(maps.Keys(union(ea, eb))) {
-		va, oka := ea[k]
-		vb, okb := eb[k]
-		if oka == okb && va == vb {
-			continue
-		}
-		d := stageDifference{Key: k}
-		if oka {
-			d.A = maskValue(va, o.showValues)
-		}
-		if okb {
-			d.B = maskValue(vb, o.showValues)
-		}
-		vars = append(vars, d)
-	}
+	settings, vars := diffStages(stages[0], stages[1], o.showValues)
 	if o.json {
 		return writeJSON(env.Out, map[string]any{"a": a, "b": b, "settings": settings, "environment_variables": vars})
 	}
@@ -92,6 +67,38 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 		rows = append(rows, []string{"environment_variables." + d.Key, sideText(d.A), sideText(d.B)})
 	}
 	return writeTable(env.Out, []string{"SETTING", a, b}, rows)
+}
+
+// diffStages returns the settings and the environment variables whose effective values differ between
+// sa and sb, sorted by key; variable values are masked unless show.
+func diffStages(sa, sb *config.Stage, show bool) (settings, vars []stageDifference) {
+	settings = []stageDifference{}
+	seta, setb := settingsOf(sa), settingsOf(sb)
+	for _, k := range slices.Sorted(maps.Keys(union(seta, setb))) {
+		va, oka := seta[k]
+		vb, okb := setb[k]
+		if oka != okb || !sameJSON(va.Value, vb.Value) {
+			settings = append(settings, stageDifference{k, va.Value, vb.Value})
+		}
+	}
+	vars = []stageDifference{}
+	ea, eb := sa.EnvironmentVariables, sb.EnvironmentVariables
+	for _, k := range slices.Sorted(maps.Keys(union(ea, eb))) {
+		va, oka := ea[k]
+		vb, okb := eb[k]
+		if oka == okb && va == vb {
+			continue
+		}
+		d := stageDifference{Key: k}
+		if oka {
+			d.A = maskValue(va, show)
+		}
+		if okb {
+			d.B = maskValue(vb, show)
+		}
+		vars = append(vars, d)
+	}
+	return settings, vars
 }
 
 func sideText(v any) string {

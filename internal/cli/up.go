@@ -38,6 +38,7 @@ func newUpCommand(env *Env, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.separateAPIs, "separate-apis", false, "give each stage its own REST API instead of sharing the first stage's")
 	f.StringVar(&o.host, "host", "127.0.0.1", "address the gateway listens on")
 	f.IntVar(&o.port, "port", 0, "port the gateway listens on (default: the local cloud's port, local_gateway_port, 8000; 0 with --port picks a free one)")
+	addConsoleFlags(cmd, &o.console)
 	return cmd
 }
 
@@ -81,7 +82,7 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 			sharedID = report.RestAPIID
 		}
 	}
-	err = serveLocalCloud(ctx, env, dir, ln, func(st *localcloud.State, addr net.Addr) {
+	err = serveLocalCloud(ctx, env, dir, ln, o.console, func(st *localcloud.State, addr net.Addr) {
 		printCurlLines(env.Out, st, addr, stages)
 	})
 	if err == nil {
