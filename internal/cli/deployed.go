@@ -19,9 +19,10 @@ type deployedOptions struct {
 func newDeployedCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &deployedOptions{}
 	cmd := &cobra.Command{
-		Use:   "deployed",
-		Short: "List every stage with a deployment record: target, REST API, URL, artifact and deploy time",
-		Args:  cobra.NoArgs,
+		Use:         "deployed",
+		Annotations: map[string]string{noStage: "it lists every deployed stage"},
+		Short:       "List every stage with a deployment record: target, REST API, URL, artifact and deploy time",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDeployed(env, g, o)
 		},

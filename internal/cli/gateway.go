@@ -21,8 +21,9 @@ const statePoll = 200 * time.Millisecond
 func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
-		Use:   "gateway",
-		Short: "Serve every locally deployed stage of the project, reloading on deploy and delete",
+		Use:         "gateway",
+		Annotations: map[string]string{noStage: "it serves every locally deployed stage (cws up --stage S deploys and serves one)"},
+		Short:       "Serve every locally deployed stage of the project, reloading on deploy and delete",
 		Long: "cws gateway serves the local cloud (.chalice/local/): every stage deployed with the local target, each\n" +
 			"with its own build, environment and settings, on its REST API. Deploys and deletes take effect within\n" +
 			"a second, without a restart; stages that did not change stay warm.",
@@ -37,7 +38,7 @@ func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions, portSet bool) error {
-	dir, err := projectDir(env, g)
+	dir, _, err := loadProject(env, g)
 	if err != nil {
 		return err
 	}

@@ -17,9 +17,10 @@ type stageDiffOptions struct {
 func newStageDiffCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &stageDiffOptions{}
 	cmd := &cobra.Command{
-		Use:   "diff A B",
-		Short: "Show the effective differences between two stages",
-		Args:  cobra.ExactArgs(2),
+		Use:         "diff A B",
+		Annotations: map[string]string{noStage: "the stages are the A and B arguments"},
+		Short:       "Show the effective differences between two stages",
+		Args:        cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStageDiff(env, g, o, args[0], args[1])
 		},
@@ -43,7 +44,7 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 	}
 	var stages [2]*config.Stage
 	for i, name := range []string{a, b} {
-		if name, err = stageName(dir, p, name); err != nil {
+		if name, err = stageName(dir, p, name, ""); err != nil {
 			return err
 		}
 		if stages[i], err = p.Resolve(name, "", config.Overrides{}); err != nil {

@@ -18,11 +18,18 @@ type stageShowOptions struct {
 func newStageShowCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &stageShowOptions{}
 	cmd := &cobra.Command{
-		Use:   "show NAME",
-		Short: "Show a stage's effective settings and where each comes from",
-		Args:  cobra.ExactArgs(1),
+		Use:   "show [NAME]",
+		Short: "Show a stage's effective settings and where each comes from (NAME, else --stage)",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStageShow(env, g, o, args[0])
+			name := g.stage
+			if len(args) == 1 {
+				if cmd.Flags().Changed("stage") && g.stage != args[0] {
+					return withTry(fmt.Errorf("two stages given: %s and --stage %s", args[0], g.stage), "cws stage show "+args[0])
+				}
+				name = args[0]
+			}
+			return runStageShow(env, g, o, name)
 		},
 	}
 	cmd.Flags().BoolVar(&o.showValues, "show-values", false, "print variable values instead of masking them")
@@ -72,7 +79,7 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 	if err != nil {
 		return err
 	}
-	if name, err = stageName(dir, p, name); err != nil {
+	if name, err = stageName(dir, p, name, "cws stage show "); err != nil {
 		return err
 	}
 	s, err := p.Resolve(name, "", config.Overrides{})

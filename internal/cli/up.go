@@ -24,13 +24,20 @@ func newUpCommand(env *Env, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "up [STAGE...]",
 		Short: "Deploy stages to the local cloud on one shared REST API, then serve them all (cws deploy + cws gateway)",
-		Long: "cws up deploys the named stages (default: every stage of .chalice/config.json, in file order) to the\n" +
-			"local cloud, as cws deploy does: the first stage creates or keeps its REST API and the others join it,\n" +
-			"as `cws deploy --stage B --rest-api-id A` does (--separate-apis gives each stage its own). Then it serves\n" +
-			"every locally deployed stage, as cws gateway does, and prints each stage's URL and a curl line.\n" +
-			"Ctrl-C stops the gateway; the stages stay deployed (cws gateway serves them again).",
-		Example: "  cws up\n  cws up dev master\n  cws up --separate-apis --port 0",
+		Long: "cws up deploys the named stages (or the --stage one; by default every stage of .chalice/config.json,\n" +
+			"in file order) to the local cloud, as cws deploy does: the first stage creates or keeps its REST API and\n" +
+			"the others join it, as `cws deploy --stage B --rest-api-id A` does (--separate-apis gives each stage its\n" +
+			"own). Then it serves every locally deployed stage, as cws gateway does, and prints each stage's URL and a\n" +
+			"curl line. Ctrl-C stops the gateway; the stages stay deployed (cws gateway serves them again).",
+		Example: "  cws up\n  cws up dev master\n  cws up --stage prod\n  cws up --separate-apis --port 0",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("stage") {
+				if len(args) > 0 {
+					return withTry(fmt.Errorf("stages given both as arguments (%s) and with --stage %s", strings.Join(args, " "), g.stage),
+						"cws up "+strings.Join(append(args, g.stage), " "))
+				}
+				args = []string{g.stage} // --stage S is cws up S
+			}
 			return runUp(cmd.Context(), env, g, o, args, cmd.Flags().Changed("port"))
 		},
 	}
@@ -98,7 +105,7 @@ func upStages(dir string, p *config.Project, args []string, separate bool) ([]*c
 	if len(args) > 0 {
 		names = names[:0:0]
 		for _, a := range args {
-			name, err := stageName(dir, p, a)
+			name, err := stageName(dir, p, a, "cws up ")
 			if err != nil {
 				return nil, err
 			}

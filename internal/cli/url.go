@@ -26,7 +26,7 @@ func runURL(env *Env, g *globalOptions) error {
 	if err != nil {
 		return err
 	}
-	name, err := stageName(dir, p, g.stage)
+	name, err := stageName(dir, p, g.stage, g.command+" --stage ")
 	if err != nil {
 		return err
 	}

@@ -14,9 +14,10 @@ type validateOptions struct {
 func newValidateCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &validateOptions{}
 	cmd := &cobra.Command{
-		Use:   "validate",
-		Short: "Check .chalice/config.json and print every problem; exit 1 on an error",
-		Args:  cobra.NoArgs,
+		Use:         "validate",
+		Annotations: map[string]string{noStage: "it checks every stage of the config"},
+		Short:       "Check .chalice/config.json and print every problem; exit 1 on an error",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runValidate(env, g, o)
 		},

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Severity separates problems that stop a command (errors) from advice (warnings).
@@ -150,10 +151,18 @@ func (p *Project) Validate() Diagnostics {
 	}
 	stages := root.Get("stages")
 	if stages != nil && stages.Kind == Object {
+		byFold := map[string]*Member{}
 		for _, m := range stages.Members {
 			path := "stages." + m.Key
 			if !ValidStageName(m.Key) {
 				c.errorf(path, m.KeyOffset, "stage name %q must be 1 to 128 letters, digits, '-' or '_'", m.Key)
+			}
+			if first, ok := byFold[strings.ToLower(m.Key)]; ok && first.Key != m.Key {
+				at := c.p.Pos(first.KeyOffset)
+				c.errorf(path, m.KeyOffset, "stage %q differs from stage %q (line %d) only in case, and their AWS resources would collide (IAM role names ignore case); rename one",
+					m.Key, first.Key, at.Line)
+			} else if !ok {
+				byFold[strings.ToLower(m.Key)] = m
 			}
 			if m.Value.Kind != Object {
 				c.errorf(path, m.Value.Offset, "a stage must be an object, not %s", m.Value.Kind)

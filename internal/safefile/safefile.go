@@ -64,6 +64,22 @@ func Lock(ctx context.Context, lockPath string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	return lock(ctx, f)
+}
+
+// LockDir is Lock on the directory dir itself (which must exist): it serialises the changes to the
+// files in dir without leaving a lock file behind.
+func LockDir(ctx context.Context, dir string) (unlock func(), err error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	return lock(ctx, f)
+}
+
+// lock takes an exclusive flock on f, retrying until ctx is done; f is closed when the lock is released
+// or not taken.
+func lock(ctx context.Context, f *os.File) (unlock func(), err error) {
 	delay := time.Millisecond
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
@@ -75,12 +91,12 @@ func Lock(ctx context.Context, lockPath string) (unlock func(), err error) {
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", lockPath, err)
+			return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
 		}
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return nil, fmt.Errorf("%s: %w", lockPath, ErrLocked)
+			return nil, fmt.Errorf("%s: %w", f.Name(), ErrLocked)
 		case <-time.After(delay):
 		}
 		if delay < 50*time.Millisecond {
