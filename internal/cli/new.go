@@ -34,15 +34,23 @@ func newNewCommand(env *Env, g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-func runNew(env *Env, g *globalOptions, o *newOptions, name string) error {
+func runNew(env *Env, g *globalOptions, o *newOptions, arg string) error {
+	name := filepath.Base(arg)
 	if !config.ValidAppName(name) || strings.HasPrefix(name, "-") { // "-x": not a Go module path, nor a directory to cd into
 		return withTry(fmt.Errorf("invalid name %q: use letters, digits, '-' or '_', not starting with '-' (it becomes the app_name and the Go module)", name), "cws new my-service")
 	}
-	parent, err := workDir(env, g)
+	wd, err := workDir(env, g)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(parent, name)
+	dir := filepath.Join(wd, arg)
+	if filepath.IsAbs(arg) {
+		dir = filepath.Clean(arg)
+	}
+	parent := filepath.Dir(dir)
+	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+		return withTry(fmt.Errorf("%s is not a directory; nothing was written", parent), "mkdir -p "+parent+", or: cws new my-service")
+	}
 	if _, err := os.Lstat(dir); err == nil {
 		return withTry(fmt.Errorf("%s already exists; nothing was written", dir), "cws new ANOTHER-NAME")
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -51,7 +59,7 @@ func runNew(env *Env, g *globalOptions, o *newOptions, name string) error {
 	ver := version()
 	replace := o.replace
 	if replace != "" {
-		abs, err := filepath.Abs(filepath.Join(parent, replace))
+		abs, err := filepath.Abs(filepath.Join(wd, replace))
 		if filepath.IsAbs(replace) {
 			abs, err = filepath.Clean(replace), nil
 		}
@@ -111,12 +119,28 @@ func runNew(env *Env, g *globalOptions, o *newOptions, name string) error {
 	if err := os.Rename(tmp, dir); err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
-	fmt.Fprintf(env.Out, "Created %s (app %s, stage dev).\n\nNext:\n  cd %s\n", dir, name, name)
+	fmt.Fprintf(env.Out, "Created %s (app %s, stage dev).\n", dir, name)
+	if outer := enclosingModule(parent); outer != "" {
+		fmt.Fprintf(env.Out, "Note: it is a Go module nested in the module of %s, whose go commands skip it; to keep them apart, create it elsewhere: cws new ../%s\n", outer, name)
+	}
+	fmt.Fprintf(env.Out, "\nNext:\n  cd %s\n", arg)
 	if replace == "" && version() == "devel" {
 		fmt.Fprintf(env.Out, "  go mod edit -replace %s=PATH/TO/coworks   # this cws is a development build: no released framework version to require\n", frameworkModule)
 	}
 	fmt.Fprintf(env.Out, "  go mod tidy        # fills go.sum (works offline when the module cache has the dependencies)\n  go build ./...\n  cws deploy --stage dev\n")
 	return nil
+}
+
+// enclosingModule returns the directory of the go.mod that dir lies in, "" when none.
+func enclosingModule(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
 }
 
 const mainTemplate = `// Command NAME is a CoWorks service: each exported method of Hello is a route.
@@ -139,7 +163,7 @@ func (h *Hello) Get() string {
 	return "Hello from NAME!"
 }
 
-// GetValue answers GET /value/{index}.
+// GetValue answers GET /value/{_0} (CoWorks names path parameters by position) with the index it was given.
 func (h *Hello) GetValue(index int) (map[string]int, error) {
 	return map[string]int{"value": index}, nil
 }
