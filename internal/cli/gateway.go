@@ -38,20 +38,20 @@ func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions, portSet bool) error {
-	dir, _, err := loadProject(env, g)
+	dir, p, err := loadProject(env, g)
 	if err != nil {
 		return err
 	}
-	st, err := localcloud.Load(dir)
+	port, err := servePort(dir, p, "cws gateway", o.port, portSet)
 	if err != nil {
 		return err
-	}
-	port := st.Port
-	if portSet {
-		port = o.port
 	}
 	ln, err := listen(o.host, port)
 	if err != nil {
+		return err
+	}
+	if err := moveCloud(ctx, env, dir, ln.Addr()); err != nil {
+		ln.Close()
 		return err
 	}
 	return serveLocalCloud(ctx, env, dir, ln, nil)
@@ -59,8 +59,8 @@ func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions
 
 // serveLocalCloud serves the local cloud of the project in dir on ln until ctx ends, applying deploys and
 // deletes as they happen, then stops every function process (ln is closed). It prints the stages' URLs
-// with the port actually listened on, then calls intro, when not nil, with the state it starts from.
-func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, intro func(*localcloud.State, net.Addr)) error {
+// (the recorded ones), then calls intro, when not nil, with the state it starts from.
+func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, intro func(*localcloud.State)) error {
 	defer ln.Close()
 	// The stamp is taken before the read: a deploy in between is seen as a change, not missed.
 	stamp, err := localcloud.StatStamp(dir)
@@ -79,7 +79,7 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 	fmt.Fprintf(env.Out, "Serving the local cloud of %s on http://%s/\n", dir, ln.Addr())
 	printStages(env.Out, st, ln.Addr())
 	if intro != nil {
-		intro(st, ln.Addr())
+		intro(st)
 	}
 	go watchState(ctx, env, dir, stamp, gw, ln.Addr())
 	return serveUntilDone(ctx, ln, gw)
@@ -113,21 +113,21 @@ func watchState(ctx context.Context, env *Env, dir string, stamp localcloud.Stam
 	}
 }
 
-// printStages lists every served stage with its URL, using the port actually listened on.
+// printStages lists every served stage with its recorded URL, and warns when the records name another
+// port than the one listened on (a deploy moved the local cloud to a new local_gateway_port).
 func printStages(w io.Writer, st *localcloud.State, addr net.Addr) {
-	shown := *st
-	if p := portOf(addr.String()); p != 0 {
-		shown.Port = p
-	}
 	n := 0
 	for _, api := range st.RestAPIs {
 		for _, s := range api.Stages {
-			fmt.Fprintf(w, "  %s: %s\n", s.ChaliceStage, shown.StageURL(api.ID, s.Name))
+			fmt.Fprintf(w, "  %s: %s\n", s.ChaliceStage, st.StageURL(api.ID, s.Name))
 			n++
 		}
 	}
 	if n == 0 {
 		fmt.Fprintln(w, "  no stage is deployed locally yet (cws deploy puts one here, no restart needed)")
+	}
+	if p := portOf(addr.String()); p != 0 && p != st.Port {
+		fmt.Fprintf(w, "Warning: the local cloud's URLs now use port %d (local_gateway_port), but this gateway listens on %d: restart it (Ctrl-C, then cws gateway).\n", st.Port, p)
 	}
 }
 

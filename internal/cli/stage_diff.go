@@ -87,19 +87,12 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 	}
 	rows := [][]string{}
 	for _, d := range settings {
-		rows = append(rows, []string{d.Key, sideText(d.A), sideText(d.B)})
+		rows = append(rows, []string{d.Key, valueText(d.A), valueText(d.B)})
 	}
 	for _, d := range vars {
-		rows = append(rows, []string{"environment_variables." + d.Key, sideText(d.A), sideText(d.B)})
+		rows = append(rows, []string{"environment_variables." + config.Printable(d.Key), valueText(d.A), valueText(d.B)})
 	}
 	return writeTable(env.Out, []string{"SETTING", a, b}, rows)
-}
-
-func sideText(v any) string {
-	if v == nil {
-		return "(unset)"
-	}
-	return valueText(v)
 }
 
 func union[V any](a, b map[string]V) map[string]bool {

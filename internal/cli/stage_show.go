@@ -96,9 +96,15 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 			return err
 		}
 		diff := map[string]shownValue{}
-		for k, v := range settingsOf(fs) {
-			if !sameJSON(base[k].Value, v.Value) {
+		settings := settingsOf(fs)
+		for k, v := range settings {
+			if b, ok := base[k]; !ok || !sameJSON(b.Value, v.Value) {
 				diff[k] = v
+			}
+		}
+		for k := range base {
+			if _, ok := settings[k]; !ok { // set for api_handler only: say it is unset here
+				diff[k] = shownValue{Value: nil, Source: "default (unset)"}
 			}
 		}
 		for k, v := range envOf(fs, true) {
@@ -115,9 +121,9 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 	}
 	note := ""
 	if !out.Defined {
-		note = " (not in config.json: top-level values)"
+		note = " (not declared in " + config.RelPath + ": top-level settings)"
 	}
-	fmt.Fprintf(env.Out, "Stage %s%s, function %s\n\n", name, note, out.FunctionName)
+	fmt.Fprintf(env.Out, "Stage %s%s, function %s (%s)\n\n", name, note, config.APIHandler, out.FunctionName)
 	if err := writeTable(env.Out, []string{"SETTING", "VALUE", "SOURCE"}, rowsOf(out.Settings, "")); err != nil {
 		return err
 	}
@@ -128,7 +134,7 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 		}
 	}
 	for _, fn := range slices.Sorted(maps.Keys(out.Functions)) {
-		fmt.Fprintf(env.Out, "\nFunction %s (differences only)\n", fn)
+		fmt.Fprintf(env.Out, "\nFunction %s (differences from %s only)\n", fn, config.APIHandler)
 		if err := writeTable(env.Out, []string{"SETTING", "VALUE", "SOURCE"}, rowsOf(out.Functions[fn], "")); err != nil {
 			return err
 		}
@@ -139,18 +145,22 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 func rowsOf(m map[string]shownValue, prefix string) [][]string {
 	rows := [][]string{}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		rows = append(rows, []string{prefix + k, valueText(m[k].Value), m[k].Source})
+		rows = append(rows, []string{config.Printable(prefix + k), valueText(m[k].Value), m[k].Source})
 	}
 	return rows
 }
 
-// valueText prints strings bare and anything else as compact JSON.
+// valueText prints strings bare, nil as (unset) and anything else as compact JSON, made printable: a
+// value holding terminal escapes is shown escaped, not obeyed.
 func valueText(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+	switch v := v.(type) {
+	case nil:
+		return "(unset)"
+	case string:
+		return config.Printable(v)
 	}
 	b, _ := json.Marshal(v)
-	return string(b)
+	return config.Printable(string(b))
 }
 
 func sameJSON(a, b any) bool {

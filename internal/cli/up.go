@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"slices"
 	"strings"
 
@@ -58,17 +57,18 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 		return err
 	}
 	// Listen before building: a taken port should not cost a build.
-	port := o.port
-	if !portSet {
-		if port, err = cloudPort(dir, stages[0]); err != nil {
-			return err
-		}
+	port, err := servePort(dir, p, "cws up", o.port, portSet)
+	if err != nil {
+		return err
 	}
 	ln, err := listen(o.host, port)
 	if err != nil {
 		return withTry(err, fmt.Sprintf("stop what serves port %d (another cws gateway or cws up?), or cws up --port 0 to pick a free port", port))
 	}
 	defer ln.Close()
+	if err := moveCloud(ctx, env, dir, ln.Addr()); err != nil {
+		return err
+	}
 
 	sharedID := ""
 	for i, s := range stages {
@@ -79,6 +79,7 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 		fmt.Fprintf(env.Err, "Deploying stage %s to the local cloud (%d/%d)%s\n", s.StageName, i+1, len(stages), how)
 		report, err := deployStage(ctx, env, stageDeploy{
 			dir: dir, project: p, stage: s, target: localcloud.TargetName, restAPIID: sharedID, wait: defaultLockWait,
+			port: portOf(ln.Addr().String()),
 		})
 		if err != nil {
 			return err
@@ -88,8 +89,8 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 			sharedID = report.RestAPIID
 		}
 	}
-	err = serveLocalCloud(ctx, env, dir, ln, func(st *localcloud.State, addr net.Addr) {
-		printCurlLines(env.Out, st, addr, stages)
+	err = serveLocalCloud(ctx, env, dir, ln, func(st *localcloud.State) {
+		printCurlLines(env.Out, st, stages)
 	})
 	if err == nil {
 		fmt.Fprintln(env.Err, "Gateway stopped. The stages stay deployed: cws gateway serves them again, cws delete --stage NAME removes one.")
@@ -137,30 +138,13 @@ func upStages(dir string, p *config.Project, args []string, separate bool) ([]*c
 	return stages, nil
 }
 
-// cloudPort is the port the gateway listens on by default: the local cloud's, or local_gateway_port when
-// the local cloud does not exist yet (its first deploy records that port).
-func cloudPort(dir string, first *config.Stage) (int, error) {
-	st, err := localcloud.Load(dir)
-	if err != nil {
-		return 0, err
-	}
-	if st.Version == 0 && len(st.RestAPIs) == 0 && first.LocalGatewayPort != 0 {
-		return first.LocalGatewayPort, nil
-	}
-	return st.Port, nil
-}
-
-// printCurlLines prints a ready-to-paste curl line for each stage cws up deployed, with the port
-// actually listened on.
-func printCurlLines(w io.Writer, st *localcloud.State, addr net.Addr, stages []*config.Stage) {
-	shown := *st
-	if p := portOf(addr.String()); p != 0 {
-		shown.Port = p
-	}
+// printCurlLines prints a ready-to-paste curl line for each stage cws up deployed: its recorded URL,
+// which cws up made the one that answers.
+func printCurlLines(w io.Writer, st *localcloud.State, stages []*config.Stage) {
 	var lines []string
 	for _, s := range stages {
 		if api, as := st.FindStage(s.StageName); api != nil {
-			lines = append(lines, "  curl "+shown.StageURL(api.ID, as.Name))
+			lines = append(lines, "  curl "+st.StageURL(api.ID, as.Name))
 		}
 	}
 	if len(lines) == 0 {

@@ -45,7 +45,7 @@ func runValidate(env *Env, g *globalOptions, o *validateOptions) error {
 	if o.json {
 		out := []diagnosticJSON{}
 		for _, d := range ds {
-			out = append(out, diagnosticJSON{d.Severity.String(), d.Path, d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message})
+			out = append(out, diagnosticJSON{d.Severity.String(), config.Printable(d.Path), d.Pos.File, d.Pos.Line, d.Pos.Col, config.Printable(d.Message)})
 		}
 		if err := writeJSON(env.Out, map[string]any{"valid": len(errs) == 0, "diagnostics": out}); err != nil {
 			return err

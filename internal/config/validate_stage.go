@@ -15,10 +15,9 @@ func (c *checker) stage(name string) {
 		stageOffset = v.Offset
 	}
 	for _, fn := range c.p.FunctionNames(name) {
-		s, err := c.p.Resolve(name, fn, Overrides{})
+		s, err := c.p.resolve(name, fn, Overrides{}, true)
 		if err != nil {
-			c.errorf(path, stageOffset, "%v", err)
-			return
+			return // an extends cycle or missing parent, reported at the extends
 		}
 		if app := s.AppName; app != "" {
 			if n := s.FunctionName(); len(n) > MaxFunctionName {

@@ -28,7 +28,9 @@ type Options struct {
 	Now func() time.Time
 	// Rand is the source of REST API ids; nil means crypto/rand.
 	Rand io.Reader
-	// Port is the gateway port of a new local cloud (DefaultPort when 0). An existing cloud keeps its port.
+	// Port, when not 0, is the port the local cloud must use (local_gateway_port, or where cws up serves):
+	// a deploy moves the cloud there, rewriting every stage's URL and record. 0 keeps the cloud's port
+	// (DefaultPort for a new cloud).
 	Port int
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
@@ -50,9 +52,6 @@ func New(projectDir string, opts Options) *Cloud {
 	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
-	}
-	if opts.Port == 0 {
-		opts.Port = DefaultPort
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -78,7 +77,7 @@ func (c *Cloud) open(ctx context.Context, appName, stage string) (unlock func(),
 	if st, err = Load(c.project); err != nil {
 		return nil, nil, nil, err
 	}
-	if st.Version == 0 && len(st.RestAPIs) == 0 {
+	if c.opts.Port != 0 {
 		st.Port = c.opts.Port
 	}
 	if rec, err = deployed.Load(c.project, stage, appName); err != nil {
