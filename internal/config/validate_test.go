@@ -243,12 +243,12 @@ func TestDiagnosticsPrintKeysAndValuesEscaped(t *testing.T) {
 
 func TestPrintable(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain":             "plain",
-		"é ok\ttab":         "é ok\\ttab",
-		"\x1b[31m":          "\\x1b[31m",
-		"a\nb":              "a\\nb",
-		"\u009b\u202e":      "\\u009b\\u202e",
-		"bad \xff byte":     "bad \\xff byte",
+		"plain":              "plain",
+		"é ok\ttab":          "é ok\\ttab",
+		"\x1b[31m":           "\\x1b[31m",
+		"a\nb":               "a\\nb",
+		"\u009b\u202e":       "\\u009b\\u202e",
+		"bad \xff byte":      "bad \\xff byte",
 		`back\slash "quote"`: `back\slash "quote"`,
 	} {
 		if got := Printable(in); got != want {
