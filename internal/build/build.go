@@ -112,6 +112,7 @@ func Build(ctx context.Context, req Request) (*Artifact, error) {
 	}
 	keyTime := time.Since(start)
 	entries := cacheArea{dir: filepath.Join(req.CacheDir, req.Architecture)}
+	entries.removeStale()
 	if a, ok := entries.load(key); ok {
 		a.Cached, a.Duration = true, time.Since(start)
 		fmt.Fprintf(req.Progress, "Up to date: %s (%s, %s)\n", proj.pkg, req.Architecture, a.SHA256)
@@ -120,10 +121,11 @@ func Build(ctx context.Context, req Request) (*Artifact, error) {
 	}
 
 	fmt.Fprintf(req.Progress, "Building %s for linux/%s and %s/%s\n", proj.pkg, lambdaTarget.goarch, runtime.GOOS, runtime.GOARCH)
-	tmp, err := entries.begin(key)
+	tmp, release, err := entries.begin(key)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	defer os.RemoveAll(tmp) // a no-op once installed
 	a, phases, err := buildInto(ctx, gc, proj, req, lambdaTarget, tmp)
 	if err != nil {

@@ -113,10 +113,11 @@ func TestRequestErrorsSayWhatToDo(t *testing.T) {
 // fakeEntry fills a temporary cache entry as a build would.
 func fakeEntry(t *testing.T, c cacheArea, key string) string {
 	t.Helper()
-	tmp, err := c.begin(key)
+	tmp, release, err := c.begin(key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(release)
 	os.MkdirAll(filepath.Join(tmp, "host"), 0o755)
 	os.WriteFile(filepath.Join(tmp, zipName), []byte("zip "+key), 0o644)
 	os.WriteFile(filepath.Join(tmp, "host", "bootstrap"), []byte("bin"), 0o755)
@@ -167,9 +168,6 @@ func TestPruneKeepsTheMostRecentlyUsed(t *testing.T) {
 		at := base.Add(time.Duration(i) * time.Minute)
 		os.Chtimes(filepath.Join(c.dir, key, artifactFile), at, at)
 	}
-	stale := filepath.Join(c.dir, tmpPrefix+"old-1")
-	os.Mkdir(stale, 0o755)
-	os.Chtimes(stale, base.Add(-time.Hour), base.Add(-time.Hour))
 	c.load("a") // using an entry makes it recent
 	c.prune(3, "b")
 	var got []string
@@ -179,6 +177,24 @@ func TestPruneKeepsTheMostRecentlyUsed(t *testing.T) {
 	}
 	if want := []string{"a", "b", "e"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("after prune: %v, want %v (current b, then the most recently used)", got, want)
+	}
+}
+
+// TestKilledBuildsLeaveNothingBehind: the temporary entry of a build that was killed (its process gone,
+// so its lock released) is removed by the next build, even a cache hit; one in progress is kept.
+func TestKilledBuildsLeaveNothingBehind(t *testing.T) {
+	c := cacheArea{dir: t.TempDir()}
+	killed := filepath.Join(c.dir, tmpPrefix+"k0-123")
+	if err := os.MkdirAll(filepath.Join(killed, "host"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inProgress := fakeEntry(t, c, "k1")
+	c.removeStale()
+	if _, err := os.Stat(killed); !os.IsNotExist(err) {
+		t.Errorf("a killed build's entry is still there: %v", err)
+	}
+	if _, err := os.Stat(inProgress); err != nil {
+		t.Errorf("a build in progress lost its entry: %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/safefile"
 	"github.com/spf13/cobra"
 )
 
@@ -98,11 +99,15 @@ func runNew(env *Env, g *globalOptions, o *newOptions, arg string) error {
 			}{"go.sum", sums})
 		}
 	}
-	// Write into a temporary sibling and rename, so a failure leaves no half-made project.
-	tmp, err := os.MkdirTemp(parent, "."+name+".tmp-*")
+	// Write into a temporary sibling and rename, so a failure leaves no half-made project; the sibling of a
+	// killed cws new is removed first.
+	prefix := "." + name + ".tmp-"
+	safefile.RemoveStale(parent, prefix)
+	tmp, release, err := safefile.TempDir(parent, prefix, 0o755)
 	if err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
+	defer release()
 	defer os.RemoveAll(tmp)
 	for _, f := range files {
 		p := filepath.Join(tmp, filepath.FromSlash(f.path))
@@ -112,9 +117,6 @@ func runNew(env *Env, g *globalOptions, o *newOptions, arg string) error {
 		if err := os.WriteFile(p, f.data, 0o644); err != nil {
 			return fmt.Errorf("create project: %w", err)
 		}
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		return fmt.Errorf("create project: %w", err)

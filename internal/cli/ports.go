@@ -61,7 +61,7 @@ func moveCloud(ctx context.Context, env *Env, dir string, addr net.Addr) error {
 	cloud := localcloud.New(dir, localcloud.Options{Now: env.Now})
 	changed, err := cloud.SetPort(ctx, port, env.Err)
 	if err != nil {
-		return fmt.Errorf("move the local cloud to port %d: %w", port, err)
+		return err
 	}
 	if changed {
 		fmt.Fprintf(env.Err, "The local cloud now uses port %d: its records in .chalice/deployed/ name it.\n", port)

@@ -65,9 +65,9 @@ func (c *Cloud) Name() string { return TargetName }
 // open takes the local cloud's lock and loads the state and the stage's record, refusing a stage that
 // another target deployed. The caller releases the lock with unlock.
 func (c *Cloud) open(ctx context.Context, appName, stage string) (unlock func(), st *State, rec *deployed.Record, err error) {
-	release, err := safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
+	release, err := c.lock(ctx)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("lock the local cloud: %w", err)
+		return nil, nil, nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -87,6 +87,19 @@ func (c *Cloud) open(ctx context.Context, appName, stage string) (unlock func(),
 		return nil, nil, nil, err
 	}
 	return release, st, rec, nil
+}
+
+// lock takes the local cloud's lock, making .chalice/local/ private first: its state holds the stages'
+// environment values.
+func (c *Cloud) lock(ctx context.Context) (unlock func(), err error) {
+	if err := safefile.PrivateDir(Dir(c.project)); err != nil {
+		return nil, fmt.Errorf("local cloud: %w", err)
+	}
+	release, err := safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
+	if err != nil {
+		return nil, fmt.Errorf("lock the local cloud: %w", err)
+	}
+	return release, nil
 }
 
 // checkOwner refuses a stage whose record another target wrote and which still lists resources.
@@ -336,7 +349,7 @@ func (c *Cloud) saveState(st *State) error {
 	if err != nil {
 		return err
 	}
-	if err := safefile.Write(StatePath(c.project), append(data, '\n'), 0o644); err != nil {
+	if err := safefile.Write(StatePath(c.project), append(data, '\n'), 0o600); err != nil { // environment values
 		return fmt.Errorf("write local cloud state: %w", err)
 	}
 	return nil

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
-
-	"github.com/coworks-go/coworks/internal/safefile"
 )
 
 // SetPort moves the local cloud to port: the state's port, every stage's URL and the records of the
@@ -20,9 +17,9 @@ func (c *Cloud) SetPort(ctx context.Context, port int, progress io.Writer) (chan
 	if progress == nil {
 		progress = io.Discard
 	}
-	release, err := safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
+	release, err := c.lock(ctx)
 	if err != nil {
-		return false, fmt.Errorf("lock the local cloud: %w", err)
+		return false, err
 	}
 	defer release()
 	st, err := Load(c.project)

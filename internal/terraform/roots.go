@@ -13,7 +13,8 @@ import (
 // WriteRoots writes generated roots under dir: files (slash-separated paths relative to dir, as tfgen.Output
 // holds them) atomically, then assets (destination relative to dir → source file on disk, the zip) as copies.
 // In every root it writes, a .tf file that is no longer generated is removed, so a stale resource cannot
-// linger; state, the .terraform directory and the lock file are left alone.
+// linger; state, the .terraform directory and the lock file are left alone. The roots inline environment
+// values, and Terraform keeps state and plans there: each root is made 0700, and what it writes 0600.
 func WriteRoots(dir string, files map[string][]byte, assets map[string]string) error {
 	keep := map[string]map[string]bool{}
 	for name := range files {
@@ -26,8 +27,16 @@ func WriteRoots(dir string, files map[string][]byte, assets map[string]string) e
 		}
 		keep[root][file] = true
 	}
+	for root := range keep {
+		if root == "" {
+			continue // dir itself, the user's (--out) or .chalice/terraform: its roots are what is private
+		}
+		if err := safefile.PrivateDir(filepath.Join(dir, filepath.FromSlash(root))); err != nil {
+			return fmt.Errorf("writing terraform roots: %w", err)
+		}
+	}
 	for name, data := range files {
-		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(name)), data, 0o644); err != nil {
+		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(name)), data, 0o600); err != nil {
 			return fmt.Errorf("writing terraform roots: %w", err)
 		}
 	}
@@ -49,7 +58,7 @@ func WriteRoots(dir string, files map[string][]byte, assets map[string]string) e
 		if err != nil {
 			return fmt.Errorf("copying %s into the terraform root: %w", src, err)
 		}
-		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(dest)), data, 0o644); err != nil {
+		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(dest)), data, 0o600); err != nil {
 			return fmt.Errorf("copying %s into the terraform root: %w", src, err)
 		}
 	}

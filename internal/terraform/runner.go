@@ -163,6 +163,9 @@ func (r *Runner) Plan(ctx context.Context) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
+	if err := os.Chmod(file, 0o600); err != nil { // a plan holds the variables' values in clear
+		return Plan{}, fmt.Errorf("terraform plan: %w", err)
+	}
 	err = r.run(ctx, "show", func() error {
 		var err error
 		p.Text, err = r.tf.ShowPlanFileRaw(ctx, PlanFile)
