@@ -114,7 +114,8 @@ func watchState(ctx context.Context, env *Env, dir string, stamp localcloud.Stam
 }
 
 // printStages lists every served stage with its recorded URL, and warns when the records name another
-// port than the one listened on (a deploy moved the local cloud to a new local_gateway_port).
+// port than the one listened on (a deploy moved the local cloud to a new local_gateway_port, or another
+// cws gateway or cws up to its --port).
 func printStages(w io.Writer, st *localcloud.State, addr net.Addr) {
 	n := 0
 	for _, api := range st.RestAPIs {
@@ -127,7 +128,7 @@ func printStages(w io.Writer, st *localcloud.State, addr net.Addr) {
 		fmt.Fprintln(w, "  no stage is deployed locally yet (cws deploy puts one here, no restart needed)")
 	}
 	if p := portOf(addr.String()); p != 0 && p != st.Port {
-		fmt.Fprintf(w, "Warning: the local cloud's URLs now use port %d (local_gateway_port), but this gateway listens on %d: restart it (Ctrl-C, then cws gateway).\n", st.Port, p)
+		fmt.Fprintf(w, "Warning: the local cloud's URLs now use port %d, but this gateway listens on %d: restart it (Ctrl-C, then cws gateway).\n", st.Port, p)
 	}
 }
 

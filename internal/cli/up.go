@@ -79,7 +79,6 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 		fmt.Fprintf(env.Err, "Deploying stage %s to the local cloud (%d/%d)%s\n", s.StageName, i+1, len(stages), how)
 		report, err := deployStage(ctx, env, stageDeploy{
 			dir: dir, project: p, stage: s, target: localcloud.TargetName, restAPIID: sharedID, wait: defaultLockWait,
-			port: portOf(ln.Addr().String()),
 		})
 		if err != nil {
 			return err
