@@ -166,10 +166,10 @@ func (cp *consoleProject) Diff(ctx context.Context, a, b string) (*console.Diff,
 	settings, vars := diffStages(stages[0], stages[1], false)
 	d := &console.Diff{A: a, B: b, Rows: []console.DiffRow{}}
 	for _, s := range settings {
-		d.Rows = append(d.Rows, console.DiffRow{Key: s.Key, A: sideText(s.A), B: sideText(s.B)})
+		d.Rows = append(d.Rows, console.DiffRow{Key: s.Key, A: valueText(s.A), B: valueText(s.B)})
 	}
 	for _, v := range vars {
-		d.Rows = append(d.Rows, console.DiffRow{Key: "environment_variables." + v.Key, A: sideText(v.A), B: sideText(v.B)})
+		d.Rows = append(d.Rows, console.DiffRow{Key: "environment_variables." + v.Key, A: valueText(v.A), B: valueText(v.B)})
 	}
 	return d, nil
 }
@@ -188,8 +188,9 @@ type consoleOptions struct {
 func newConsoleCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &consoleOptions{}
 	cmd := &cobra.Command{
-		Use:   "console",
-		Short: "Print (or open) the URL of the web console of the project's running gateway",
+		Use:         "console",
+		Annotations: map[string]string{noStage: "the console shows every stage the gateway serves"},
+		Short:       "Print (or open) the URL of the web console of the project's running gateway",
 		Long: "cws gateway and cws up serve a web console on a loopback port of its own: every stage with its target,\n" +
 			"URL, artifact and last deploy, its routes with a form to send a request, the live request log, each stage's\n" +
 			"function log, and stage diffs. cws console prints its URL; --open opens it in the browser.",

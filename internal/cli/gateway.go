@@ -22,8 +22,9 @@ const statePoll = 200 * time.Millisecond
 func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
-		Use:   "gateway",
-		Short: "Serve every locally deployed stage of the project, reloading on deploy and delete",
+		Use:         "gateway",
+		Annotations: map[string]string{noStage: "it serves every locally deployed stage (cws up --stage S deploys and serves one)"},
+		Short:       "Serve every locally deployed stage of the project, reloading on deploy and delete",
 		Long: "cws gateway serves the local cloud (.chalice/local/): every stage deployed with the local target, each\n" +
 			"with its own build, environment and settings, on its REST API. Deploys and deletes take effect within\n" +
 			"a second, without a restart; stages that did not change stay warm.",
@@ -39,20 +40,20 @@ func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions, portSet bool) error {
-	dir, err := projectDir(env, g)
+	dir, p, err := loadProject(env, g)
 	if err != nil {
 		return err
 	}
-	st, err := localcloud.Load(dir)
+	port, err := servePort(dir, p, "cws gateway", o.port, portSet)
 	if err != nil {
 		return err
-	}
-	port := st.Port
-	if portSet {
-		port = o.port
 	}
 	ln, err := listen(o.host, port)
 	if err != nil {
+		return err
+	}
+	if err := moveCloud(ctx, env, dir, ln.Addr()); err != nil {
+		ln.Close()
 		return err
 	}
 	return serveLocalCloud(ctx, env, dir, ln, o.console, nil)
@@ -61,9 +62,9 @@ func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions
 // serveLocalCloud serves the local cloud of the project in dir on ln until ctx ends, applying deploys and
 // deletes as they happen, then stops every function process (ln is closed). The functions' logs are kept
 // in the local log store; the console, unless cf turns it off, is served on its own listener. It prints
-// the stages' URLs with the port actually listened on and the console's URL, then calls intro, when not
-// nil, with the state it starts from.
-func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, cf consoleFlags, intro func(*localcloud.State, net.Addr)) error {
+// the stages' URLs (the recorded ones) and the console's URL, then calls intro, when not nil, with the
+// state it starts from.
+func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, cf consoleFlags, intro func(*localcloud.State)) error {
 	defer ln.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the console
@@ -104,7 +105,7 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 		fmt.Fprintf(env.Out, "Console: %s\n", consoleURL)
 	}
 	if intro != nil {
-		intro(st, ln.Addr())
+		intro(st)
 	}
 	go watchState(ctx, env, dir, stamp, gw, ln.Addr())
 	return serveUntilDone(ctx, ln, gw)
@@ -138,21 +139,22 @@ func watchState(ctx context.Context, env *Env, dir string, stamp localcloud.Stam
 	}
 }
 
-// printStages lists every served stage with its URL, using the port actually listened on.
+// printStages lists every served stage with its recorded URL, and warns when the records name another
+// port than the one listened on (a deploy moved the local cloud to a new local_gateway_port, or another
+// cws gateway or cws up to its --port).
 func printStages(w io.Writer, st *localcloud.State, addr net.Addr) {
-	shown := *st
-	if p := portOf(addr.String()); p != 0 {
-		shown.Port = p
-	}
 	n := 0
 	for _, api := range st.RestAPIs {
 		for _, s := range api.Stages {
-			fmt.Fprintf(w, "  %s: %s\n", s.ChaliceStage, shown.StageURL(api.ID, s.Name))
+			fmt.Fprintf(w, "  %s: %s\n", s.ChaliceStage, st.StageURL(api.ID, s.Name))
 			n++
 		}
 	}
 	if n == 0 {
 		fmt.Fprintln(w, "  no stage is deployed locally yet (cws deploy puts one here, no restart needed)")
+	}
+	if p := portOf(addr.String()); p != 0 && p != st.Port {
+		fmt.Fprintf(w, "Warning: the local cloud's URLs now use port %d, but this gateway listens on %d: restart it (Ctrl-C, then cws gateway).\n", st.Port, p)
 	}
 }
 

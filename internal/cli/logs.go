@@ -96,7 +96,7 @@ func loadStageName(env *Env, g *globalOptions) (string, *config.Project, string,
 	if err != nil {
 		return "", nil, "", err
 	}
-	name, err := stageName(dir, p, g.stage)
+	name, err := stageName(dir, p, g.stage, g.command+" --stage ")
 	return dir, p, name, err
 }
 

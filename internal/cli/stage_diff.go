@@ -17,9 +17,10 @@ type stageDiffOptions struct {
 func newStageDiffCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &stageDiffOptions{}
 	cmd := &cobra.Command{
-		Use:   "diff A B",
-		Short: "Show the effective differences between two stages",
-		Args:  cobra.ExactArgs(2),
+		Use:         "diff A B",
+		Annotations: map[string]string{noStage: "the stages are the A and B arguments"},
+		Short:       "Show the effective differences between two stages",
+		Args:        cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStageDiff(env, g, o, args[0], args[1])
 		},
@@ -43,7 +44,7 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 	}
 	var stages [2]*config.Stage
 	for i, name := range []string{a, b} {
-		if name, err = stageName(dir, p, name); err != nil {
+		if name, err = stageName(dir, p, name, ""); err != nil {
 			return err
 		}
 		if stages[i], err = p.Resolve(name, "", config.Overrides{}); err != nil {
@@ -61,10 +62,10 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 	}
 	rows := [][]string{}
 	for _, d := range settings {
-		rows = append(rows, []string{d.Key, sideText(d.A), sideText(d.B)})
+		rows = append(rows, []string{d.Key, valueText(d.A), valueText(d.B)})
 	}
 	for _, d := range vars {
-		rows = append(rows, []string{"environment_variables." + d.Key, sideText(d.A), sideText(d.B)})
+		rows = append(rows, []string{"environment_variables." + config.Printable(d.Key), valueText(d.A), valueText(d.B)})
 	}
 	return writeTable(env.Out, []string{"SETTING", a, b}, rows)
 }
@@ -99,13 +100,6 @@ func diffStages(sa, sb *config.Stage, show bool) (settings, vars []stageDifferen
 		vars = append(vars, d)
 	}
 	return settings, vars
-}
-
-func sideText(v any) string {
-	if v == nil {
-		return "(unset)"
-	}
-	return valueText(v)
 }
 
 func union[V any](a, b map[string]V) map[string]bool {
