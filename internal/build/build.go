@@ -75,6 +75,8 @@ type Artifact struct {
 	Routes []coworks.Route `json:"routes"`
 	// CatchAll reports that the function did not print a route table and Routes is coworks.CatchAllRoutes().
 	CatchAll bool `json:"catch_all"`
+	// CatchAllReason says why, for a user: what the function did under CWS_ROUTES=1 ("" unless CatchAll).
+	CatchAllReason string `json:"catch_all_reason,omitempty"`
 	// Architecture is the Lambda architecture, "arm64" or "x86_64".
 	Architecture string `json:"architecture"`
 	// Key is the cache key: a hash of every input that affects the output.
@@ -110,17 +112,20 @@ func Build(ctx context.Context, req Request) (*Artifact, error) {
 	}
 	keyTime := time.Since(start)
 	entries := cacheArea{dir: filepath.Join(req.CacheDir, req.Architecture)}
+	entries.removeStale()
 	if a, ok := entries.load(key); ok {
 		a.Cached, a.Duration = true, time.Since(start)
 		fmt.Fprintf(req.Progress, "Up to date: %s (%s, %s)\n", proj.pkg, req.Architecture, a.SHA256)
+		printCatchAll(req.Progress, a)
 		return a, nil
 	}
 
 	fmt.Fprintf(req.Progress, "Building %s for linux/%s and %s/%s\n", proj.pkg, lambdaTarget.goarch, runtime.GOOS, runtime.GOARCH)
-	tmp, err := entries.begin(key)
+	tmp, release, err := entries.begin(key)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	defer os.RemoveAll(tmp) // a no-op once installed
 	a, phases, err := buildInto(ctx, gc, proj, req, lambdaTarget, tmp)
 	if err != nil {
@@ -178,16 +183,22 @@ func buildInto(ctx context.Context, gc *goCommand, proj project, req Request, lt
 		return nil, "", fmt.Errorf("build: %w", err)
 	}
 	t2 := time.Now()
-	routes, catchAll, err := readRoutes(ctx, host, proj.dir, req.Env, req.RoutesTimeout)
+	routes, why, err := readRoutes(ctx, host, proj, req.Env, req.RoutesTimeout)
 	if err != nil {
 		return nil, "", err
 	}
-	if catchAll {
-		fmt.Fprintf(req.Progress, "Routes: %s does not list its routes (CWS_ROUTES=1); using the catch-all ANY / and ANY /{proxy+}\n", proj.pkg)
-	}
+	a = &Artifact{SHA256: sum, Size: size, Routes: routes, CatchAll: why != "", CatchAllReason: why, Architecture: req.Architecture}
+	printCatchAll(req.Progress, a)
 	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 	phases = fmt.Sprintf("go build %s, zip %s, routes %s", r(t1.Sub(t0)), r(t2.Sub(t1)), r(time.Since(t2)))
-	return &Artifact{SHA256: sum, Size: size, Routes: routes, CatchAll: catchAll, Architecture: req.Architecture}, phases, nil
+	return a, phases, nil
+}
+
+// printCatchAll says, in one line, why a function gets the catch-all routes; nothing when it listed them.
+func printCatchAll(w io.Writer, a *Artifact) {
+	if a.CatchAll {
+		fmt.Fprintf(w, "Routes: the function does not list its routes: %s; every method and path goes to it\n", a.CatchAllReason)
+	}
 }
 
 // normalize fills the defaults and makes the paths absolute.

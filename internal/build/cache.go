@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/coworks-go/coworks/internal/safefile"
 )
 
 // cacheArea is the directory of one architecture's artifacts, one subdirectory per cache key.
@@ -19,9 +21,6 @@ type cacheArea struct {
 const (
 	artifactFile = "artifact.json"
 	tmpPrefix    = ".tmp-"
-	// staleTmp is the age after which a temporary entry is an interrupted build's leftover, not a build
-	// in progress.
-	staleTmp = time.Hour
 )
 
 // load returns the complete entry for key, if any, and marks it as just used (for pruning).
@@ -48,17 +47,21 @@ func (c cacheArea) load(key string) (*Artifact, bool) {
 	return &a, true
 }
 
-// begin creates a private temporary entry for key to build into.
-func (c cacheArea) begin(key string) (string, error) {
+// begin creates a temporary entry for key to build into, marked in use until release: the temporary
+// entries of killed builds are removed by the next build (removeStale), never one in progress.
+func (c cacheArea) begin(key string) (tmp string, release func(), err error) {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
-		return "", fmt.Errorf("build: cache directory: %w", err)
+		return "", nil, fmt.Errorf("build: cache directory: %w", err)
 	}
-	tmp, err := os.MkdirTemp(c.dir, tmpPrefix+key+"-")
+	tmp, release, err = safefile.TempDir(c.dir, tmpPrefix+key+"-", 0o755)
 	if err != nil {
-		return "", fmt.Errorf("build: cache directory: %w", err)
+		return "", nil, fmt.Errorf("build: cache directory: %w", err)
 	}
-	return tmp, nil
+	return tmp, release, nil
 }
+
+// removeStale removes the temporary entries that killed builds left behind.
+func (c cacheArea) removeStale() { safefile.RemoveStale(c.dir, tmpPrefix) }
 
 // install writes a's metadata into tmp and renames tmp to the entry of a.Key in one step. When another
 // build installed the same key first, its entry is kept and returned.
@@ -96,9 +99,9 @@ func syncFile(path string) error {
 	return f.Sync()
 }
 
-// prune keeps the keep most recently used entries (always including current) and removes the rest, as
-// well as temporary entries older than staleTmp. Errors are ignored: pruning only saves space, and an
-// entry another process is reading is at worst rebuilt.
+// prune keeps the keep most recently used entries (always including current) and removes the rest.
+// Errors are ignored: pruning only saves space, and an entry another process is reading is at worst
+// rebuilt.
 func (c cacheArea) prune(keep int, current string) {
 	entries, err := os.ReadDir(c.dir)
 	if err != nil {
@@ -115,10 +118,7 @@ func (c cacheArea) prune(keep int, current string) {
 		}
 		path := filepath.Join(c.dir, e.Name())
 		if strings.HasPrefix(e.Name(), tmpPrefix) {
-			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTmp {
-				os.RemoveAll(path)
-			}
-			continue
+			continue // removeStale's
 		}
 		fi, err := os.Stat(filepath.Join(path, artifactFile))
 		if errors.Is(err, os.ErrNotExist) {

@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
 // ErrNoModule is returned (wrapped) by Build when the project directory is in no Go module.
@@ -211,6 +213,7 @@ type project struct {
 	dir        string // the main package's directory
 	moduleRoot string // the directory holding go.mod
 	pkg        string // the package path relative to moduleRoot, "." or "./examples/hello"
+	modulePath string // the module's path from go.mod, "" when unreadable
 }
 
 func findProject(dir string) (project, error) {
@@ -222,7 +225,7 @@ func findProject(dir string) (project, error) {
 		return project{}, fmt.Errorf("build: project directory %s is not a directory", dir)
 	}
 	for root := dir; ; {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+		if gomod, err := os.ReadFile(filepath.Join(root, "go.mod")); err == nil {
 			rel, err := filepath.Rel(root, dir)
 			if err != nil {
 				return project{}, fmt.Errorf("build: %w", err)
@@ -231,7 +234,7 @@ func findProject(dir string) (project, error) {
 			if rel == "." {
 				pkg = "."
 			}
-			return project{dir: dir, moduleRoot: root, pkg: pkg}, nil
+			return project{dir: dir, moduleRoot: root, pkg: pkg, modulePath: modfile.ModulePath(gomod)}, nil
 		}
 		parent := filepath.Dir(root)
 		if parent == root {

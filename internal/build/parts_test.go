@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -112,10 +113,11 @@ func TestRequestErrorsSayWhatToDo(t *testing.T) {
 // fakeEntry fills a temporary cache entry as a build would.
 func fakeEntry(t *testing.T, c cacheArea, key string) string {
 	t.Helper()
-	tmp, err := c.begin(key)
+	tmp, release, err := c.begin(key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(release)
 	os.MkdirAll(filepath.Join(tmp, "host"), 0o755)
 	os.WriteFile(filepath.Join(tmp, zipName), []byte("zip "+key), 0o644)
 	os.WriteFile(filepath.Join(tmp, "host", "bootstrap"), []byte("bin"), 0o755)
@@ -166,9 +168,6 @@ func TestPruneKeepsTheMostRecentlyUsed(t *testing.T) {
 		at := base.Add(time.Duration(i) * time.Minute)
 		os.Chtimes(filepath.Join(c.dir, key, artifactFile), at, at)
 	}
-	stale := filepath.Join(c.dir, tmpPrefix+"old-1")
-	os.Mkdir(stale, 0o755)
-	os.Chtimes(stale, base.Add(-time.Hour), base.Add(-time.Hour))
 	c.load("a") // using an entry makes it recent
 	c.prune(3, "b")
 	var got []string
@@ -178,6 +177,24 @@ func TestPruneKeepsTheMostRecentlyUsed(t *testing.T) {
 	}
 	if want := []string{"a", "b", "e"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("after prune: %v, want %v (current b, then the most recently used)", got, want)
+	}
+}
+
+// TestKilledBuildsLeaveNothingBehind: the temporary entry of a build that was killed (its process gone,
+// so its lock released) is removed by the next build, even a cache hit; one in progress is kept.
+func TestKilledBuildsLeaveNothingBehind(t *testing.T) {
+	c := cacheArea{dir: t.TempDir()}
+	killed := filepath.Join(c.dir, tmpPrefix+"k0-123")
+	if err := os.MkdirAll(filepath.Join(killed, "host"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inProgress := fakeEntry(t, c, "k1")
+	c.removeStale()
+	if _, err := os.Stat(killed); !os.IsNotExist(err) {
+		t.Errorf("a killed build's entry is still there: %v", err)
+	}
+	if _, err := os.Stat(inProgress); err != nil {
+		t.Errorf("a build in progress lost its entry: %v", err)
 	}
 }
 
@@ -197,28 +214,76 @@ func TestReadRoutes(t *testing.T) {
 	for _, tc := range []struct {
 		name, body string
 		want       []coworks.Route
-		catchAll   bool
+		why        string
 		err        string
 	}{
-		{"printed table", `[ "$CWS_ROUTES" = 1 ] && [ -z "${AWS_LAMBDA_RUNTIME_API+x}" ] && echo '` + string(js) + `'`, table, false, ""},
-		{"exits non-zero", `echo 'expected AWS Lambda environment variables' >&2; exit 1`, coworks.CatchAllRoutes(), true, ""},
-		{"prints something else", `echo hello`, coworks.CatchAllRoutes(), true, ""},
-		{"keeps running", `exec sleep 30`, coworks.CatchAllRoutes(), true, ""},
-		{"malformed table", `echo '[{"method":"GET","path":"value"}]'`, nil, false, "want an upper-case method and a path starting with /"},
-		{"not routes", `echo '[1,2]'`, nil, false, "invalid route table"},
+		{"printed table", `[ "$CWS_ROUTES" = 1 ] && [ -z "${AWS_LAMBDA_RUNTIME_API+x}" ] && echo '` + string(js) + `'`, table, "", ""},
+		{"plain lambda.Start", `echo '2026/01/02 03:04:05 expected AWS Lambda environment variables [AWS_LAMBDA_RUNTIME_API] are not defined' >&2; exit 1`, coworks.CatchAllRoutes(), reasonLambda, ""},
+		{"prints something else", `echo hello`, coworks.CatchAllRoutes(), reasonSilent, ""},
+		{"keeps running", `exec sleep 30`, coworks.CatchAllRoutes(), reasonServer, ""},
+		{"exits 1 for another reason", `echo starting; echo 'no database configured' >&2; exit 1`, nil, "", "it exited with status 1 while listing its routes (CWS_ROUTES=1)\n  no database configured"},
+		{"exits 3", `exit 3`, nil, "", "it exited with status 3"},
+		{"killed", `kill -9 $$`, nil, "", "it was killed by a signal"},
+		{"malformed table", `echo '[{"method":"GET","path":"value"}]'`, nil, "", "want an upper-case method and a path starting with /"},
+		{"not routes", `echo '[1,2]'`, nil, "", "invalid route table"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, catchAll, err := readRoutes(context.Background(), script(t, tc.body), t.TempDir(), env, 500*time.Millisecond)
+			got, why, err := readRoutes(context.Background(), script(t, tc.body), project{dir: t.TempDir()}, env, 500*time.Millisecond)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Errorf("err = %v, want %q", err, tc.err)
 				}
 				return
 			}
-			if err != nil || catchAll != tc.catchAll || !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("= %+v, catch-all %v, %v; want %+v, %v", got, catchAll, err, tc.want, tc.catchAll)
+			if err != nil || why != tc.why || !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("= %+v, %q, %v; want %+v, %q", got, why, err, tc.want, tc.why)
 			}
 		})
+	}
+}
+
+// TestRoutesErrorLocatesThePanicInTheUsersCode parses traces as -trimpath builds print them: the frames of
+// the runtime, the standard library and the framework are skipped for the first one in the project's module.
+func TestRoutesErrorLocatesThePanicInTheUsersCode(t *testing.T) {
+	root := t.TempDir()
+	proj := project{dir: filepath.Join(root, "cmd", "svc"), moduleRoot: root, modulePath: "example.com/svc"}
+	trace := `panic: coworks: (*main.Hello).GetBad: parameter 1 has unsupported type chan int (want ...)
+
+goroutine 1 [running]:
+github.com/coworks-go/coworks.newBinding({0xc000012345, 0x11}, {0x7a3b40, 0x6f2e60})
+	github.com/coworks-go/coworks@v1.2.0/bind.go:93 +0x5e5
+github.com/coworks-go/coworks.(*App).register(0xc0000b6000, {0x6d1e40?, 0xa5b520?, 0x0?}, {0x0, 0x0}, {0x0, 0x0})
+	github.com/coworks-go/coworks@v1.2.0/app.go:120 +0x2c5
+regexp.MustCompile(...)
+	regexp/regexp.go:317
+example.com/svc/internal/setup.Routes(...)
+	example.com/svc/internal/setup/setup.go:12
+main.main()
+	example.com/svc/cmd/svc/main.go:17 +0x4f
+exit status 2
+`
+	e := routesError(proj, &exec.ExitError{}, trace)
+	if e.Panic != "panic: coworks: (*main.Hello).GetBad: parameter 1 has unsupported type chan int (want ...)" {
+		t.Errorf("Panic = %q", e.Panic)
+	}
+	want := filepath.Join(root, "internal", "setup", "setup.go") + ":12" // in the module, outside the project: absolute
+	if e.Location != want || e.Func != "example.com/svc/internal/setup.Routes" {
+		t.Errorf("Location, Func = %q, %q; want %q, example.com/svc/internal/setup.Routes", e.Location, e.Func, want)
+	}
+	if msg := e.Error(); !strings.Contains(msg, "\n  panic: coworks: ") || !strings.HasSuffix(msg, "\n  at "+want+" (example.com/svc/internal/setup.Routes)") {
+		t.Errorf("Error() = %q", msg)
+	}
+
+	// Inside the project directory: relative to it.
+	e = routesError(proj, &exec.ExitError{}, "panic: x\n\ngoroutine 1 [running]:\nmain.main()\n\texample.com/svc/cmd/svc/main.go:17 +0x4f\n")
+	if e.Location != "main.go:17" || e.Func != "main.main" {
+		t.Errorf("in the project: Location, Func = %q, %q", e.Location, e.Func)
+	}
+
+	// A panic whose frames are all outside the module: the first frame outside the runtime.
+	e = routesError(proj, &exec.ExitError{}, "panic: boom\n\ngoroutine 1 [running]:\nruntime.gopanic(...)\n\truntime/panic.go:700\nexample.com/lib.F()\n\texample.com/lib@v1.0.0/f.go:3 +0x1\n")
+	if e.Location != "example.com/lib@v1.0.0/f.go:3" || e.Func != "example.com/lib.F" {
+		t.Errorf("outside the module: Location, Func = %q, %q", e.Location, e.Func)
 	}
 }
 

@@ -45,6 +45,7 @@ type buildReport struct {
 	Size           int64           `json:"size"`
 	Routes         []coworks.Route `json:"routes"`
 	CatchAll       bool            `json:"catch_all"`
+	CatchAllReason string          `json:"catch_all_reason,omitempty"`
 	Cached         bool            `json:"cached"`
 	Key            string          `json:"key"`
 	DurationMS     int64           `json:"duration_ms"`
@@ -62,7 +63,7 @@ func runBuild(ctx context.Context, env *Env, g *globalOptions, o *buildOptions) 
 	if o.json {
 		return writeJSON(env.Out, buildReport{
 			Stage: s.StageName, Architecture: a.Architecture, ZipPath: a.ZipPath, HostBinary: a.HostBinary,
-			SourceCodeHash: a.SHA256, Size: a.Size, Routes: a.Routes, CatchAll: a.CatchAll, Cached: a.Cached,
+			SourceCodeHash: a.SHA256, Size: a.Size, Routes: a.Routes, CatchAll: a.CatchAll, CatchAllReason: a.CatchAllReason, Cached: a.Cached,
 			Key: a.Key, DurationMS: a.Duration.Milliseconds(),
 		})
 	}
@@ -81,10 +82,19 @@ func runBuild(ctx context.Context, env *Env, g *globalOptions, o *buildOptions) 
 }
 
 // buildStage builds the project in dir for stage s's architecture, progress lines to progress. A failed
-// compilation comes back with the compiler's output and a Try line.
+// compilation comes back with the compiler's output, a function that cannot start with its panic and
+// file:line, each with a Try line.
 func buildStage(ctx context.Context, dir string, s *config.Stage, progress io.Writer) (*build.Artifact, error) {
 	a, err := build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, Progress: progress})
 	var ce *build.CommandError
+	var re *build.RoutesError
+	if errors.As(err, &re) {
+		try := "CWS_ROUTES=1 go run .   (a CoWorks service prints its routes and exits 0), fix what it reports, then run the command again"
+		if re.Location != "" {
+			try = "fix " + re.Location + ", then run the command again"
+		}
+		return nil, withTry(fmt.Errorf("build of stage %q: %w", s.StageName, err), try)
+	}
 	if errors.As(err, &ce) {
 		return nil, withTry(fmt.Errorf("build of stage %q failed: %w", s.StageName, err), "go build ./...   (fix what it reports, then run cws again)")
 	}
@@ -100,7 +110,7 @@ func buildStage(ctx context.Context, dir string, s *config.Stage, progress io.Wr
 // routeSummary says how many routes the function has, or that it did not list them.
 func routeSummary(a *build.Artifact) string {
 	if a.CatchAll {
-		return "catch-all (ANY / and ANY /{proxy+}): the function does not list its routes"
+		return "catch-all (ANY / and ANY /{proxy+}): " + a.CatchAllReason
 	}
 	const shown = 5
 	parts := make([]string, 0, shown+1)

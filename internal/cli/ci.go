@@ -38,8 +38,9 @@ type ciGitHubOptions struct {
 func newCIGitHubCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &ciGitHubOptions{}
 	cmd := &cobra.Command{
-		Use:   "github",
-		Short: "Write the GitHub Actions workflow of a stage per branch: " + ghworkflow.Path,
+		Use:         "github",
+		Annotations: map[string]string{noStage: "the workflow deploys stage @branch of each branch it runs on"},
+		Short:       "Write the GitHub Actions workflow of a stage per branch: " + ghworkflow.Path,
 		Long: "Write " + ghworkflow.Path + " at the root of the project's git repository. A push to a branch deploys\n" +
 			"stage @branch to AWS (--target terraform) and comments its URL on the branch's pull request; deleting\n" +
 			"the branch deletes the stage. The jobs assume an IAM role through GitHub's OIDC provider\n" +

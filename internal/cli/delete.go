@@ -72,7 +72,7 @@ func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions
 		}
 		name = meta.Target
 	}
-	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env})
+	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env, Port: pinnedPort(p)})
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,7 @@ func runDeploy(ctx context.Context, env *Env, g *globalOptions, o *deployOptions
 	}
 	report, err := deployStage(ctx, env, stageDeploy{
 		dir: dir, project: p, stage: s, target: o.target, restAPIID: o.restAPIID, plan: o.plan, wait: o.wait,
+		port: pinnedPort(p),
 	})
 	if err != nil {
 		return err
@@ -104,6 +105,8 @@ type stageDeploy struct {
 	plan      bool
 	// wait bounds the wait for another cws deploying or deleting the stage.
 	wait time.Duration
+	// port, when not 0, is the port the local cloud must use (see ports.go); 0 keeps its port.
+	port int
 }
 
 // deployStage deploys one resolved stage: it takes the stage's lock, resolves the shared REST API, builds
@@ -118,7 +121,7 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 	if !knownTarget(name) {
 		return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", name, strings.Join(targetNames, " or ")), "cws deploy --stage "+s.StageName+" --target local")
 	}
-	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env})
+	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env, Port: d.port})
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/stage"
 	"github.com/spf13/cobra"
 )
@@ -19,9 +21,10 @@ type deployedOptions struct {
 func newDeployedCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &deployedOptions{}
 	cmd := &cobra.Command{
-		Use:   "deployed",
-		Short: "List every stage with a deployment record: target, REST API, URL, artifact and deploy time",
-		Args:  cobra.NoArgs,
+		Use:         "deployed",
+		Annotations: map[string]string{noStage: "it lists every deployed stage"},
+		Short:       "List every stage with a deployment record: target, REST API, URL, artifact and deploy time",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDeployed(env, g, o)
 		},
@@ -44,11 +47,19 @@ type deployedStage struct {
 	DeployedAt     *time.Time `json:"deployed_at"`
 	// FunctionVersion is the published function version the stage serves (terraform target).
 	FunctionVersion string `json:"function_version,omitempty"`
+	// Missing says the record lists resources that its target no longer has: a local stage whose
+	// .chalice/local/ was removed. Nothing answers at its URL.
+	Missing bool `json:"missing"`
 }
 
-// readDeployedStages reads the record and metadata of every stage that has a record, sorted by stage.
+// readDeployedStages reads the record and metadata of every stage that has a record, sorted by stage, and
+// checks the local cloud still has the stages recorded there.
 func readDeployedStages(dir, appName string) ([]deployedStage, error) {
 	names, err := deployed.List(dir)
+	if err != nil {
+		return nil, err
+	}
+	cloud, err := localcloud.Load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +80,10 @@ func readDeployedStages(dir, appName string) ([]deployedStage, error) {
 			d.Target, d.ArtifactSHA256, d.FunctionVersion = meta.Target, meta.ArtifactSHA256, meta.FunctionVersion
 			at := meta.DeployedAt.UTC()
 			d.DeployedAt = &at
+		}
+		if d.Target == localcloud.TargetName {
+			_, s := cloud.FindStage(name)
+			d.Missing = s == nil
 		}
 		out = append(out, d)
 	}
@@ -103,6 +118,10 @@ func runDeployed(env *Env, g *globalOptions, o *deployedOptions) error {
 			rows = append(rows, []string{s.Stage, "-", "-", "(deleted)", "-", "-"})
 			continue
 		}
+		if s.Missing {
+			warnMissing(env.Err, s.Stage)
+			s.Target += " (missing)"
+		}
 		hash, at := "-", "-"
 		if s.ArtifactSHA256 != "" {
 			hash = s.ArtifactSHA256[:min(12, len(s.ArtifactSHA256))]
@@ -113,6 +132,13 @@ func runDeployed(env *Env, g *globalOptions, o *deployedOptions) error {
 		rows = append(rows, []string{s.Stage, dash(s.Target), dash(s.RestAPIID), dash(s.RestAPIURL), hash, at})
 	}
 	return writeTable(env.Out, []string{"STAGE", "TARGET", "REST API ID", "URL", "ARTIFACT", "DEPLOYED AT"}, rows)
+}
+
+// warnMissing says that stage is recorded as deployed locally while the local cloud does not have it, and
+// how to recover.
+func warnMissing(w io.Writer, stage string) {
+	fmt.Fprintf(w, "Warning: stage %s is recorded as deployed to the local cloud, which does not have it (.chalice/local/ removed?): nothing answers at its URL.\n"+
+		"  To recover: cws deploy --stage %s   (the same REST API id and URL), or forget it: cws delete --stage %s\n", stage, stage, stage)
 }
 
 // resolveRestAPI turns the value of --rest-api-id into a REST API id: the id in the record of the

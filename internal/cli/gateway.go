@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/gateway"
 	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/runtimeapi"
@@ -21,8 +22,9 @@ const statePoll = 200 * time.Millisecond
 func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
-		Use:   "gateway",
-		Short: "Serve every locally deployed stage of the project, reloading on deploy and delete",
+		Use:         "gateway",
+		Annotations: map[string]string{noStage: "it serves every locally deployed stage (cws up --stage S deploys and serves one)"},
+		Short:       "Serve every locally deployed stage of the project, reloading on deploy and delete",
 		Long: "cws gateway serves the local cloud (.chalice/local/): every stage deployed with the local target, each\n" +
 			"with its own build, environment and settings, on its REST API. Deploys and deletes take effect within\n" +
 			"a second, without a restart; stages that did not change stay warm.",
@@ -33,34 +35,40 @@ func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	cmd.Flags().IntVar(&o.port, "port", 0, "port to listen on (default: the local cloud's port, local_gateway_port, 8000)")
+	addConsoleFlags(cmd, &o.console)
 	return cmd
 }
 
 func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions, portSet bool) error {
-	dir, err := projectDir(env, g)
+	dir, p, err := loadProject(env, g)
 	if err != nil {
 		return err
 	}
-	st, err := localcloud.Load(dir)
+	port, err := servePort(dir, p, "cws gateway", o.port, portSet)
 	if err != nil {
 		return err
-	}
-	port := st.Port
-	if portSet {
-		port = o.port
 	}
 	ln, err := listen(o.host, port)
 	if err != nil {
 		return err
 	}
-	return serveLocalCloud(ctx, env, dir, ln, nil)
+	if err := moveCloud(ctx, env, dir, ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
+	return serveLocalCloud(ctx, env, dir, ln, o.console, nil)
 }
 
 // serveLocalCloud serves the local cloud of the project in dir on ln until ctx ends, applying deploys and
-// deletes as they happen, then stops every function process (ln is closed). It prints the stages' URLs
-// with the port actually listened on, then calls intro, when not nil, with the state it starts from.
-func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, intro func(*localcloud.State, net.Addr)) error {
+// deletes as they happen, then stops every function process (ln is closed). The functions' logs are kept
+// in the local log store; the console, unless cf turns it off, is served on its own listener. It prints
+// the stages' URLs (the recorded ones) and the console's URL, then calls intro, when not nil, with the
+// state it starts from.
+func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, cf consoleFlags, intro func(*localcloud.State)) error {
 	defer ln.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the console
+	gatewayURL := "http://" + ln.Addr().String()
 	// The stamp is taken before the read: a deploy in between is seen as a change, not missed.
 	stamp, err := localcloud.StatStamp(dir)
 	if err != nil {
@@ -70,15 +78,34 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 	if err != nil {
 		return err
 	}
-	gw, err := gateway.New(localAPIs(dir, st), gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
+	store := localLogStore(dir, env)
+	defer store.Close()
+	opts := gateway.Options{AccessLog: env.Out, FunctionLog: env.Err, StageLog: store.Writer}
+	consoleURL := ""
+	if !cf.off {
+		app := ""
+		if p, err := config.Load(dir); err == nil {
+			app = p.AppName()
+		}
+		c, url, err := startConsole(ctx, env, dir, app, gatewayURL, store, cf)
+		if err != nil {
+			return err
+		}
+		opts.Observe, consoleURL = c.Observe, url
+	}
+	gw, err := gateway.New(localAPIs(dir, st), opts)
 	if err != nil {
 		return fmt.Errorf("local cloud state: %w", err)
 	}
 	defer closeGateway(gw, env.Err)
-	fmt.Fprintf(env.Out, "Serving the local cloud of %s on http://%s/\n", dir, ln.Addr())
+	defer recordGateway(env, dir, gatewayURL, consoleURL)()
+	fmt.Fprintf(env.Out, "Serving the local cloud of %s on %s/\n", dir, gatewayURL)
 	printStages(env.Out, st, ln.Addr())
+	if consoleURL != "" {
+		fmt.Fprintf(env.Out, "Console: %s\n", consoleURL)
+	}
 	if intro != nil {
-		intro(st, ln.Addr())
+		intro(st)
 	}
 	go watchState(ctx, env, dir, stamp, gw, ln.Addr())
 	return serveUntilDone(ctx, ln, gw)
@@ -112,21 +139,22 @@ func watchState(ctx context.Context, env *Env, dir string, stamp localcloud.Stam
 	}
 }
 
-// printStages lists every served stage with its URL, using the port actually listened on.
+// printStages lists every served stage with its recorded URL, and warns when the records name another
+// port than the one listened on (a deploy moved the local cloud to a new local_gateway_port, or another
+// cws gateway or cws up to its --port).
 func printStages(w io.Writer, st *localcloud.State, addr net.Addr) {
-	shown := *st
-	if p := portOf(addr.String()); p != 0 {
-		shown.Port = p
-	}
 	n := 0
 	for _, api := range st.RestAPIs {
 		for _, s := range api.Stages {
-			fmt.Fprintf(w, "  %s: %s\n", s.ChaliceStage, shown.StageURL(api.ID, s.Name))
+			fmt.Fprintf(w, "  %s: %s\n", s.ChaliceStage, st.StageURL(api.ID, s.Name))
 			n++
 		}
 	}
 	if n == 0 {
 		fmt.Fprintln(w, "  no stage is deployed locally yet (cws deploy puts one here, no restart needed)")
+	}
+	if p := portOf(addr.String()); p != 0 && p != st.Port {
+		fmt.Fprintf(w, "Warning: the local cloud's URLs now use port %d, but this gateway listens on %d: restart it (Ctrl-C, then cws gateway).\n", st.Port, p)
 	}
 }
 

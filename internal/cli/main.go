@@ -128,6 +128,20 @@ func (e *exitCodeError) Unwrap() error { return e.err }
 type globalOptions struct {
 	projectDir string
 	stage      string
+	// command is the running command's path ("cws deploy"), for Try lines.
+	command string
+}
+
+// noStage marks, in a command's Annotations, a command that acts on no single stage: --stage is refused
+// there rather than silently ignored.
+const noStage = "cws/no-stage"
+
+// refuseUnusedStage refuses an explicit --stage on a command marked noStage.
+func refuseUnusedStage(cmd *cobra.Command) error {
+	if _, ok := cmd.Annotations[noStage]; !ok || !cmd.Flags().Changed("stage") {
+		return nil
+	}
+	return withTry(fmt.Errorf("%s takes no --stage: %s", cmd.CommandPath(), cmd.Annotations[noStage]), cmd.CommandPath()+" --help")
 }
 
 func newRootCommand(env *Env) *cobra.Command {
@@ -137,6 +151,10 @@ func newRootCommand(env *Env) *cobra.Command {
 		Short:         "Build, run and deploy CoWorks services on AWS Lambda, stage by stage",
 		SilenceErrors: true,
 		SilenceUsage:  true,
+	}
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		g.command = cmd.CommandPath()
+		return refuseUnusedStage(cmd)
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return withTry(err, cmd.CommandPath()+" --help")
@@ -164,6 +182,9 @@ func newRootCommand(env *Env) *cobra.Command {
 		newGatewayCommand(env, g),
 		newUpCommand(env, g),
 		newCICommand(env, g),
+		newLogsCommand(env, g),
+		newInvokeCommand(env, g),
+		newConsoleCommand(env, g),
 	)
 	for _, cmd := range root.Commands() {
 		withUsageTry(cmd)

@@ -3,35 +3,55 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/coworks-go/coworks/internal/config"
+	"github.com/coworks-go/coworks/internal/deployed"
 	"github.com/coworks-go/coworks/internal/stage"
 )
 
-// projectDir returns the absolute project directory: --project-dir, else the working directory.
-func projectDir(env *Env, g *globalOptions) (string, error) {
+// workDir returns the absolute directory a command works in: --project-dir, else the working directory.
+// Commands that create a project (init, new) use it as is; the others find the project from it.
+func workDir(env *Env, g *globalOptions) (string, error) {
+	wd, err := env.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find the working directory: %w", err)
+	}
 	dir := g.projectDir
-	if dir == "" {
-		wd, err := env.Getwd()
-		if err != nil {
-			return "", fmt.Errorf("find the working directory: %w", err)
-		}
+	switch {
+	case dir == "":
 		dir = wd
-	} else if !filepath.IsAbs(dir) {
-		wd, err := env.Getwd()
-		if err != nil {
-			return "", fmt.Errorf("find the working directory: %w", err)
-		}
+	case !filepath.IsAbs(dir):
 		dir = filepath.Join(wd, dir)
 	}
 	return filepath.Clean(dir), nil
 }
 
-// loadProject reads the project's config.json. A missing file suggests cws init; a syntax error names
-// file:line:col.
+// projectDir returns the project's root: --project-dir as given (as Chalice takes it), else the nearest
+// directory holding .chalice/config.json, from the working directory up (as git finds its repository).
+// Outside any project it says so, with a Try line.
+func projectDir(env *Env, g *globalOptions) (string, error) {
+	dir, err := workDir(env, g)
+	if err != nil || g.projectDir != "" {
+		return dir, err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(config.Path(d)); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return d, nil // found, or there but unreadable: loading it says why
+		}
+		if filepath.Dir(d) == d {
+			return "", withTry(fmt.Errorf("not inside a CoWorks (Chalice) project: no %s in %s or any parent directory", config.RelPath, dir),
+				"cd to your project, or create one here: cws init")
+		}
+	}
+}
+
+// loadProject finds the project and reads its config.json. A --project-dir without the file suggests
+// cws init there; a syntax error names file:line:col.
 func loadProject(env *Env, g *globalOptions) (string, *config.Project, error) {
 	dir, err := projectDir(env, g)
 	if err != nil {
@@ -39,7 +59,7 @@ func loadProject(env *Env, g *globalOptions) (string, *config.Project, error) {
 	}
 	p, err := config.Load(dir)
 	if errors.Is(err, config.ErrNotFound) {
-		return "", nil, withTry(fmt.Errorf("%s has no %s: not a CoWorks (Chalice) project", dir, config.RelPath), "cws init")
+		return "", nil, withTry(fmt.Errorf("%s has no %s: not a CoWorks (Chalice) project", dir, config.RelPath), "cws init --project-dir "+dir)
 	}
 	var se *config.SyntaxError
 	if errors.As(err, &se) {
@@ -83,35 +103,75 @@ func loadValidProject(env *Env, g *globalOptions) (string, *config.Project, erro
 	return dir, p, nil
 }
 
-// stageName turns a --stage value into a stage name: @branch becomes the current git branch made
-// into a valid stage name; anything else must already be valid.
-func stageName(dir string, p *config.Project, value string) (string, error) {
+// stageName turns a stage a user gave (a --stage value, or an argument) into a stage name: @branch becomes
+// the current git branch made into a valid stage name; anything else must already be valid. It is the
+// one place every stage-taking command goes through, so a probable mistake is refused the same way
+// everywhere (see checkStage); retry is the command line that precedes the stage in the Try line of such
+// a refusal ("cws deploy --stage "), "" for none.
+func stageName(dir string, p *config.Project, value, retry string) (string, error) {
 	if value == stage.BranchRef {
-		// Without a usable branch, the next step is to name a stage: one of the config's, when it has any.
-		instead := "pass a stage name instead: --stage dev"
-		if names := p.StageNames(); len(names) > 0 {
-			instead = fmt.Sprintf("pass a stage name instead: --stage %s (stages: %s)", names[0], strings.Join(names, ", "))
-		}
-		branch, err := stage.CurrentBranch(dir)
-		if errors.Is(err, stage.ErrNotGit) {
-			return "", withTry(fmt.Errorf("--stage @branch needs a git repository, and %s is not in one", dir), instead)
-		}
-		if errors.Is(err, stage.ErrDetached) {
-			return "", withTry(errors.New("--stage @branch needs a branch, but git HEAD is detached"), "git switch BRANCH, or "+instead)
-		}
+		name, err := branchStage(dir, p)
 		if err != nil {
 			return "", err
 		}
-		name, err := stage.FromBranch(branch, p.AppName())
-		if err != nil {
-			return "", withTry(err, instead)
-		}
-		return name, nil
+		return name, checkStage(dir, p, name, false, retry)
 	}
 	if !stage.Valid(value) {
 		return "", withTry(fmt.Errorf("invalid stage name %q: use 1 to 128 letters, digits, '-' or '_'", value), "cws stage list")
 	}
-	return value, nil
+	return value, checkStage(dir, p, value, true, retry)
+}
+
+// branchStage is the stage named after the current git branch.
+func branchStage(dir string, p *config.Project) (string, error) {
+	// Without a usable branch, the next step is to name a stage: one of the config's, when it has any.
+	instead := "pass a stage name instead: --stage dev"
+	if names := p.StageNames(); len(names) > 0 {
+		instead = fmt.Sprintf("pass a stage name instead: --stage %s (stages: %s)", names[0], strings.Join(names, ", "))
+	}
+	branch, err := stage.CurrentBranch(dir)
+	if errors.Is(err, stage.ErrNotGit) {
+		return "", withTry(fmt.Errorf("--stage @branch needs a git repository, and %s is not in one", dir), instead)
+	}
+	if errors.Is(err, stage.ErrDetached) {
+		return "", withTry(errors.New("--stage @branch needs a branch, but git HEAD is detached"), "git switch BRANCH, or "+instead)
+	}
+	if err != nil {
+		return "", err
+	}
+	name, err := stage.FromBranch(branch, p.AppName())
+	if err != nil {
+		return "", withTry(err, instead)
+	}
+	return name, nil
+}
+
+// checkStage refuses a stage name that is probably a mistake, before anything is built or written: one
+// that differs only in case from a stage declared in the config or deployed (their AWS resources
+// collide), or, when typed by the user, that is not one of those stages but close to one (stage.Check).
+// The error says "did you mean" and, with retry, gives the corrected command.
+func checkStage(dir string, p *config.Project, name string, typed bool, retry string) error {
+	known := p.StageNames()
+	deployedStages, err := deployed.List(dir)
+	if err != nil {
+		return err
+	}
+	known = append(known, deployedStages...)
+	var me *stage.MistypedError
+	if err := stage.Check(name, known, typed); errors.As(err, &me) {
+		try := "cws stage list   (declared stages), cws deployed   (deployed ones)"
+		switch {
+		case retry != "":
+			try = retry + me.Suggestion
+			if !me.CaseOnly {
+				try += "   (or, for a new stage, declare it first: cws stage add " + name + ")"
+			}
+		case !me.CaseOnly:
+			try = "cws stage add " + name + "   (to declare a new stage), or see: cws stage list"
+		}
+		return withTry(err, try)
+	}
+	return nil
 }
 
 // resolveStage loads and checks the project and resolves the --stage value's stage for fn.
@@ -120,7 +180,7 @@ func resolveStage(env *Env, g *globalOptions, fn string) (string, *config.Projec
 	if err != nil {
 		return "", nil, nil, err
 	}
-	name, err := stageName(dir, p, g.stage)
+	name, err := stageName(dir, p, g.stage, g.command+" --stage ")
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -129,8 +189,8 @@ func resolveStage(env *Env, g *globalOptions, fn string) (string, *config.Projec
 		return "", nil, nil, err
 	}
 	if !p.HasStage(name) {
-		// Valid, as in Chalice, but often a typo: say so where scripts reading stdout won't mind.
-		fmt.Fprintf(env.Err, "Note: stage %s is not in %s: it gets the top-level values (add it with: cws stage add %s)\n",
+		// Valid, as in Chalice: say so where scripts reading stdout won't mind.
+		fmt.Fprintf(env.Err, "Note: stage %s is not declared in %s: it gets the top-level settings, as in Chalice (declare it with: cws stage add %s)\n",
 			name, config.RelPath, name)
 	}
 	return dir, p, s, nil

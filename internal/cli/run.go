@@ -20,6 +20,7 @@ import (
 	"github.com/coworks-go/coworks/internal/build"
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/gateway"
+	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/runtimeapi"
 	"github.com/fsnotify/fsnotify"
 	"github.com/spf13/cobra"
@@ -30,6 +31,8 @@ type serveOptions struct {
 	host     string
 	port     int
 	noReload bool
+	// console configures the web console of cws gateway and cws up.
+	console consoleFlags
 }
 
 func newRunCommand(env *Env, g *globalOptions) *cobra.Command {
@@ -42,40 +45,57 @@ func newRunCommand(env *Env, g *globalOptions) *cobra.Command {
 			"go.mod, go.sum and .chalice/config.json are watched: a change rebuilds and swaps the function; a build\n" +
 			"error is shown and the previous build keeps serving.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd.Context(), env, g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRun(cmd.Context(), env, g, o, cmd.Flags().Changed("port"))
+		},
 	}
 	cmd.Flags().StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
-	cmd.Flags().IntVar(&o.port, "port", 8000, "port to listen on (0 picks a free one)")
+	cmd.Flags().IntVar(&o.port, "port", 0, "port to listen on (default: the local cloud's port, local_gateway_port, 8000; 0 with --port picks a free one)")
 	cmd.Flags().BoolVar(&o.noReload, "no-reload", false, "do not watch the sources")
 	return cmd
 }
 
 // runSession is one cws run: the project, the stage, and the gateway serving it.
 type runSession struct {
-	env *Env
-	g   *globalOptions
-	dir string
-	gw  *gateway.Gateway
+	env     *Env
+	g       *globalOptions
+	dir     string
+	project *config.Project
+	gw      *gateway.Gateway
 }
 
-func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions) error {
+func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions, portSet bool) error {
 	rs := &runSession{env: env, g: g}
 	apis, s, err := rs.load(ctx)
 	if err != nil {
 		return err
 	}
-	gw, err := gateway.New(apis, gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
+	store := localLogStore(rs.dir, env)
+	defer store.Close()
+	gw, err := gateway.New(apis, gateway.Options{AccessLog: env.Out, FunctionLog: env.Err, StageLog: store.Writer})
 	if err != nil {
 		return err
 	}
 	rs.gw = gw
 	defer closeGateway(gw, env.Err)
-	ln, err := listen(o.host, o.port)
+	port := o.port
+	if !portSet {
+		if port, err = cloudPort(rs.dir, rs.project); err != nil {
+			return err
+		}
+	}
+	ln, err := listen(o.host, port)
 	if err != nil {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(env.Out, "Serving stage %s of %s on %s/ (also %s/%s/)\n", s.StageName, s.AppName, base, base, s.APIGatewayStage)
+	if st, err := localcloud.Load(rs.dir); err == nil && st.Port != portOf(ln.Addr().String()) {
+		if api, as := st.FindStage(s.StageName); as != nil {
+			fmt.Fprintf(env.Err, "Note: stage %s is deployed locally at %s (cws url), which cws gateway serves; this run serves your working tree on port %d.\n",
+				s.StageName, st.StageURL(api.ID, as.Name), portOf(ln.Addr().String()))
+		}
+	}
 	if !o.noReload {
 		go rs.watch(ctx)
 	}
@@ -84,22 +104,29 @@ func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions) er
 
 // load resolves the stage and builds it for this machine, returning what the gateway serves.
 func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, error) {
-	dir, _, s, err := resolveStage(rs.env, rs.g, "api_handler")
+	dir, p, s, err := resolveStage(rs.env, rs.g, "api_handler")
 	if err != nil {
 		return nil, nil, err
 	}
-	rs.dir = dir
-	art, err := build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, Progress: rs.env.Err})
+	rs.dir, rs.project = dir, p
+	art, err := buildStage(ctx, dir, s, rs.env.Err)
 	if err != nil {
-		return nil, nil, withTry(fmt.Errorf("build: %w", err), "fix the error above, then run cws run again")
+		return nil, nil, err
 	}
-	return []gateway.API{runAPI(s, art)}, s, nil
+	return []gateway.API{runAPI(dir, s, art)}, s, nil
 }
 
 // runAPI is the API cws run serves: stage s with build art, also at the root, with the binary media types
-// a deploy gives the API.
-func runAPI(s *config.Stage, art *build.Artifact) gateway.API {
+// a deploy gives the API. Its id is the local cloud's REST API of the stage when it is deployed there, so
+// the stage's Host-header URL answers too.
+func runAPI(dir string, s *config.Stage, art *build.Artifact) gateway.API {
 	sum := sha256.Sum256([]byte(s.AppName + "/" + s.StageName))
+	id := hex.EncodeToString(sum[:5])
+	if st, err := localcloud.Load(dir); err == nil {
+		if api, _ := st.FindStage(s.StageName); api != nil {
+			id = api.ID
+		}
+	}
 	var reserved *int
 	if s.ReservedConcurrency.Set {
 		reserved = &s.ReservedConcurrency.Value
@@ -113,7 +140,7 @@ func runAPI(s *config.Stage, art *build.Artifact) gateway.API {
 		Timeout:    time.Duration(s.LambdaTimeout) * time.Second,
 		Region:     s.AWSRegion,
 	}, reserved)
-	return gateway.API{ID: hex.EncodeToString(sum[:5]), Stages: []gateway.Stage{st}, RootStage: st.Name,
+	return gateway.API{ID: id, Stages: []gateway.Stage{st}, RootStage: st.Name,
 		BinaryMediaTypes: slices.Clone(binaryMediaTypes)}
 }
 

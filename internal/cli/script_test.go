@@ -76,10 +76,12 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"http":     cmdHTTP,
-			"freeport": cmdFreePort,
-			"setmatch": cmdSetMatch,
-			"randfile": cmdRandFile,
+			"http":           cmdHTTP,
+			"freeport":       cmdFreePort,
+			"setmatch":       cmdSetMatch,
+			"randfile":       cmdRandFile,
+			"cloudwatchfake": cmdCloudWatchFake,
+			"cloudwatchput":  cmdCloudWatchPut,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) { // sleep DURATION
 				d, err := time.ParseDuration(strings.Join(args, ""))
 				ts.Check(err)

@@ -31,9 +31,10 @@ type stageListOptions struct {
 func newStageListCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &stageListOptions{}
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the stages of config.json and where each is deployed",
-		Args:  cobra.NoArgs,
+		Use:         "list",
+		Annotations: map[string]string{noStage: "it lists every stage"},
+		Short:       "List the stages of config.json and where each is deployed",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStageList(env, g, o)
 		},

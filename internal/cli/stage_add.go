@@ -21,9 +21,10 @@ type stageAddOptions struct {
 func newStageAddCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &stageAddOptions{}
 	cmd := &cobra.Command{
-		Use:   "add NAME",
-		Short: "Add a stage to config.json",
-		Args:  cobra.ExactArgs(1),
+		Use:         "add NAME",
+		Annotations: map[string]string{noStage: "the stage is the NAME argument"},
+		Short:       "Add a stage to config.json",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStageAdd(cmd, env, g, o, args[0])
 		},
@@ -46,9 +47,12 @@ func runStageAdd(cmd *cobra.Command, env *Env, g *globalOptions, o *stageAddOpti
 		}
 		vars.Set(k, config.NewString(v))
 	}
-	dir, err := projectDir(env, g)
+	dir, p, err := loadProject(env, g)
 	if err != nil {
 		return err
+	}
+	if err := checkStage(dir, p, name, false, ""); err != nil {
+		return err // a stage differing only in case from one that exists
 	}
 	_, err = config.Edit(cmd.Context(), dir, func(d *config.Document) error {
 		if d.Stage(name) != nil {

@@ -17,9 +17,10 @@ type stageDiffOptions struct {
 func newStageDiffCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &stageDiffOptions{}
 	cmd := &cobra.Command{
-		Use:   "diff A B",
-		Short: "Show the effective differences between two stages",
-		Args:  cobra.ExactArgs(2),
+		Use:         "diff A B",
+		Annotations: map[string]string{noStage: "the stages are the A and B arguments"},
+		Short:       "Show the effective differences between two stages",
+		Args:        cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStageDiff(env, g, o, args[0], args[1])
 		},
@@ -43,7 +44,7 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 	}
 	var stages [2]*config.Stage
 	for i, name := range []string{a, b} {
-		if name, err = stageName(dir, p, name); err != nil {
+		if name, err = stageName(dir, p, name, ""); err != nil {
 			return err
 		}
 		if stages[i], err = p.Resolve(name, "", config.Overrides{}); err != nil {
@@ -51,32 +52,7 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 		}
 	}
 	a, b = stages[0].StageName, stages[1].StageName
-	settings := []stageDifference{}
-	sa, sb := settingsOf(stages[0]), settingsOf(stages[1])
-	for _, k := range slices.Sorted(maps.Keys(union(sa, sb))) {
-		va, oka := sa[k]
-		vb, okb := sb[k]
-		if oka != okb || !sameJSON(va.Value, vb.Value) {
-			settings = append(settings, stageDifference{k, va.Value, vb.Value})
-		}
-	}
-	vars := []stageDifference{}
-	ea, eb := stages[0].EnvironmentVariables, stages[1].EnvironmentVariables
-	for _, k := range slices.Sorted(maps.Keys(union(ea, eb))) {
-		va, oka := ea[k]
-		vb, okb := eb[k]
-		if oka == okb && va == vb {
-			continue
-		}
-		d := stageDifference{Key: k}
-		if oka {
-			d.A = maskValue(va, o.showValues)
-		}
-		if okb {
-			d.B = maskValue(vb, o.showValues)
-		}
-		vars = append(vars, d)
-	}
+	settings, vars := diffStages(stages[0], stages[1], o.showValues)
 	if o.json {
 		return writeJSON(env.Out, map[string]any{"a": a, "b": b, "settings": settings, "environment_variables": vars})
 	}
@@ -86,19 +62,44 @@ func runStageDiff(env *Env, g *globalOptions, o *stageDiffOptions, a, b string) 
 	}
 	rows := [][]string{}
 	for _, d := range settings {
-		rows = append(rows, []string{d.Key, sideText(d.A), sideText(d.B)})
+		rows = append(rows, []string{d.Key, valueText(d.A), valueText(d.B)})
 	}
 	for _, d := range vars {
-		rows = append(rows, []string{"environment_variables." + d.Key, sideText(d.A), sideText(d.B)})
+		rows = append(rows, []string{"environment_variables." + config.Printable(d.Key), valueText(d.A), valueText(d.B)})
 	}
 	return writeTable(env.Out, []string{"SETTING", a, b}, rows)
 }
 
-func sideText(v any) string {
-	if v == nil {
-		return "(unset)"
+// diffStages returns the settings and the environment variables whose effective values differ between
+// sa and sb, sorted by key; variable values are masked unless show.
+func diffStages(sa, sb *config.Stage, show bool) (settings, vars []stageDifference) {
+	settings = []stageDifference{}
+	seta, setb := settingsOf(sa), settingsOf(sb)
+	for _, k := range slices.Sorted(maps.Keys(union(seta, setb))) {
+		va, oka := seta[k]
+		vb, okb := setb[k]
+		if oka != okb || !sameJSON(va.Value, vb.Value) {
+			settings = append(settings, stageDifference{k, va.Value, vb.Value})
+		}
 	}
-	return valueText(v)
+	vars = []stageDifference{}
+	ea, eb := sa.EnvironmentVariables, sb.EnvironmentVariables
+	for _, k := range slices.Sorted(maps.Keys(union(ea, eb))) {
+		va, oka := ea[k]
+		vb, okb := eb[k]
+		if oka == okb && va == vb {
+			continue
+		}
+		d := stageDifference{Key: k}
+		if oka {
+			d.A = maskValue(va, show)
+		}
+		if okb {
+			d.B = maskValue(vb, show)
+		}
+		vars = append(vars, d)
+	}
+	return settings, vars
 }
 
 func union[V any](a, b map[string]V) map[string]bool {

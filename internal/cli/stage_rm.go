@@ -14,9 +14,10 @@ type stageRmOptions struct {
 func newStageRmCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &stageRmOptions{}
 	cmd := &cobra.Command{
-		Use:   "rm NAME",
-		Short: "Remove a stage from config.json (refused while it is deployed)",
-		Args:  cobra.ExactArgs(1),
+		Use:         "rm NAME",
+		Annotations: map[string]string{noStage: "the stage is the NAME argument"},
+		Short:       "Remove a stage from config.json (refused while it is deployed)",
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStageRm(cmd, env, g, o, args[0])
 		},
@@ -26,7 +27,7 @@ func newStageRmCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runStageRm(cmd *cobra.Command, env *Env, g *globalOptions, o *stageRmOptions, name string) error {
-	dir, err := projectDir(env, g)
+	dir, _, err := loadProject(env, g)
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,18 @@ type stageShowOptions struct {
 func newStageShowCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &stageShowOptions{}
 	cmd := &cobra.Command{
-		Use:   "show NAME",
-		Short: "Show a stage's effective settings and where each comes from",
-		Args:  cobra.ExactArgs(1),
+		Use:   "show [NAME]",
+		Short: "Show a stage's effective settings and where each comes from (NAME, else --stage)",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStageShow(env, g, o, args[0])
+			name := g.stage
+			if len(args) == 1 {
+				if cmd.Flags().Changed("stage") && g.stage != args[0] {
+					return withTry(fmt.Errorf("two stages given: %s and --stage %s", args[0], g.stage), "cws stage show "+args[0])
+				}
+				name = args[0]
+			}
+			return runStageShow(env, g, o, name)
 		},
 	}
 	cmd.Flags().BoolVar(&o.showValues, "show-values", false, "print variable values instead of masking them")
@@ -72,7 +79,7 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 	if err != nil {
 		return err
 	}
-	if name, err = stageName(dir, p, name); err != nil {
+	if name, err = stageName(dir, p, name, "cws stage show "); err != nil {
 		return err
 	}
 	s, err := p.Resolve(name, "", config.Overrides{})
@@ -89,9 +96,15 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 			return err
 		}
 		diff := map[string]shownValue{}
-		for k, v := range settingsOf(fs) {
-			if !sameJSON(base[k].Value, v.Value) {
+		settings := settingsOf(fs)
+		for k, v := range settings {
+			if b, ok := base[k]; !ok || !sameJSON(b.Value, v.Value) {
 				diff[k] = v
+			}
+		}
+		for k := range base {
+			if _, ok := settings[k]; !ok { // set for api_handler only: say it is unset here
+				diff[k] = shownValue{Value: nil, Source: "default (unset)"}
 			}
 		}
 		for k, v := range envOf(fs, true) {
@@ -108,9 +121,9 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 	}
 	note := ""
 	if !out.Defined {
-		note = " (not in config.json: top-level values)"
+		note = " (not declared in " + config.RelPath + ": top-level settings)"
 	}
-	fmt.Fprintf(env.Out, "Stage %s%s, function %s\n\n", name, note, out.FunctionName)
+	fmt.Fprintf(env.Out, "Stage %s%s, function %s (%s)\n\n", name, note, config.APIHandler, out.FunctionName)
 	if err := writeTable(env.Out, []string{"SETTING", "VALUE", "SOURCE"}, rowsOf(out.Settings, "")); err != nil {
 		return err
 	}
@@ -121,7 +134,7 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 		}
 	}
 	for _, fn := range slices.Sorted(maps.Keys(out.Functions)) {
-		fmt.Fprintf(env.Out, "\nFunction %s (differences only)\n", fn)
+		fmt.Fprintf(env.Out, "\nFunction %s (differences from %s only)\n", fn, config.APIHandler)
 		if err := writeTable(env.Out, []string{"SETTING", "VALUE", "SOURCE"}, rowsOf(out.Functions[fn], "")); err != nil {
 			return err
 		}
@@ -132,18 +145,22 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 func rowsOf(m map[string]shownValue, prefix string) [][]string {
 	rows := [][]string{}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		rows = append(rows, []string{prefix + k, valueText(m[k].Value), m[k].Source})
+		rows = append(rows, []string{config.Printable(prefix + k), valueText(m[k].Value), m[k].Source})
 	}
 	return rows
 }
 
-// valueText prints strings bare and anything else as compact JSON.
+// valueText prints strings bare, nil as (unset) and anything else as compact JSON, made printable: a
+// value holding terminal escapes is shown escaped, not obeyed.
 func valueText(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+	switch v := v.(type) {
+	case nil:
+		return "(unset)"
+	case string:
+		return config.Printable(v)
 	}
 	b, _ := json.Marshal(v)
-	return string(b)
+	return config.Printable(string(b))
 }
 
 func sameJSON(a, b any) bool {

@@ -27,6 +27,8 @@ type targetOptions struct {
 	Stage *config.Stage
 	// Env gives the streams (progress, logs) and the clock.
 	Env *Env
+	// Port, when not 0, is the port the local cloud must use (local_gateway_port, or where cws up serves).
+	Port int
 }
 
 // newTarget returns the deploy target named o.Name. An unknown name is an error with the known ones.
@@ -35,7 +37,7 @@ func newTarget(o targetOptions) (target.Target, error) {
 	case localcloud.TargetName:
 		return localcloud.New(o.ProjectDir, localcloud.Options{
 			Now:    o.Env.Now,
-			Port:   o.Stage.LocalGatewayPort,
+			Port:   o.Port,
 			Logger: targetLogger(o.Env),
 		}), nil
 	case "terraform":

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"slices"
 	"strings"
 
@@ -24,13 +23,20 @@ func newUpCommand(env *Env, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "up [STAGE...]",
 		Short: "Deploy stages to the local cloud on one shared REST API, then serve them all (cws deploy + cws gateway)",
-		Long: "cws up deploys the named stages (default: every stage of .chalice/config.json, in file order) to the\n" +
-			"local cloud, as cws deploy does: the first stage creates or keeps its REST API and the others join it,\n" +
-			"as `cws deploy --stage B --rest-api-id A` does (--separate-apis gives each stage its own). Then it serves\n" +
-			"every locally deployed stage, as cws gateway does, and prints each stage's URL and a curl line.\n" +
-			"Ctrl-C stops the gateway; the stages stay deployed (cws gateway serves them again).",
-		Example: "  cws up\n  cws up dev master\n  cws up --separate-apis --port 0",
+		Long: "cws up deploys the named stages (or the --stage one; by default every stage of .chalice/config.json,\n" +
+			"in file order) to the local cloud, as cws deploy does: the first stage creates or keeps its REST API and\n" +
+			"the others join it, as `cws deploy --stage B --rest-api-id A` does (--separate-apis gives each stage its\n" +
+			"own). Then it serves every locally deployed stage, as cws gateway does, and prints each stage's URL and a\n" +
+			"curl line. Ctrl-C stops the gateway; the stages stay deployed (cws gateway serves them again).",
+		Example: "  cws up\n  cws up dev master\n  cws up --stage prod\n  cws up --separate-apis --port 0",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("stage") {
+				if len(args) > 0 {
+					return withTry(fmt.Errorf("stages given both as arguments (%s) and with --stage %s", strings.Join(args, " "), g.stage),
+						"cws up "+strings.Join(append(args, g.stage), " "))
+				}
+				args = []string{g.stage} // --stage S is cws up S
+			}
 			return runUp(cmd.Context(), env, g, o, args, cmd.Flags().Changed("port"))
 		},
 	}
@@ -38,6 +44,7 @@ func newUpCommand(env *Env, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.separateAPIs, "separate-apis", false, "give each stage its own REST API instead of sharing the first stage's")
 	f.StringVar(&o.host, "host", "127.0.0.1", "address the gateway listens on")
 	f.IntVar(&o.port, "port", 0, "port the gateway listens on (default: the local cloud's port, local_gateway_port, 8000; 0 with --port picks a free one)")
+	addConsoleFlags(cmd, &o.console)
 	return cmd
 }
 
@@ -51,17 +58,18 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 		return err
 	}
 	// Listen before building: a taken port should not cost a build.
-	port := o.port
-	if !portSet {
-		if port, err = cloudPort(dir, stages[0]); err != nil {
-			return err
-		}
+	port, err := servePort(dir, p, "cws up", o.port, portSet)
+	if err != nil {
+		return err
 	}
 	ln, err := listen(o.host, port)
 	if err != nil {
 		return withTry(err, fmt.Sprintf("stop what serves port %d (another cws gateway or cws up?), or cws up --port 0 to pick a free port", port))
 	}
 	defer ln.Close()
+	if err := moveCloud(ctx, env, dir, ln.Addr()); err != nil {
+		return err
+	}
 
 	sharedID := ""
 	for i, s := range stages {
@@ -81,8 +89,8 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 			sharedID = report.RestAPIID
 		}
 	}
-	err = serveLocalCloud(ctx, env, dir, ln, func(st *localcloud.State, addr net.Addr) {
-		printCurlLines(env.Out, st, addr, stages)
+	err = serveLocalCloud(ctx, env, dir, ln, o.console, func(st *localcloud.State) {
+		printCurlLines(env.Out, st, stages)
 	})
 	if err == nil {
 		fmt.Fprintln(env.Err, "Gateway stopped. The stages stay deployed: cws gateway serves them again, cws delete --stage NAME removes one.")
@@ -98,7 +106,7 @@ func upStages(dir string, p *config.Project, args []string, separate bool) ([]*c
 	if len(args) > 0 {
 		names = names[:0:0]
 		for _, a := range args {
-			name, err := stageName(dir, p, a)
+			name, err := stageName(dir, p, a, "cws up ")
 			if err != nil {
 				return nil, err
 			}
@@ -130,30 +138,13 @@ func upStages(dir string, p *config.Project, args []string, separate bool) ([]*c
 	return stages, nil
 }
 
-// cloudPort is the port the gateway listens on by default: the local cloud's, or local_gateway_port when
-// the local cloud does not exist yet (its first deploy records that port).
-func cloudPort(dir string, first *config.Stage) (int, error) {
-	st, err := localcloud.Load(dir)
-	if err != nil {
-		return 0, err
-	}
-	if st.Version == 0 && len(st.RestAPIs) == 0 && first.LocalGatewayPort != 0 {
-		return first.LocalGatewayPort, nil
-	}
-	return st.Port, nil
-}
-
-// printCurlLines prints a ready-to-paste curl line for each stage cws up deployed, with the port
-// actually listened on.
-func printCurlLines(w io.Writer, st *localcloud.State, addr net.Addr, stages []*config.Stage) {
-	shown := *st
-	if p := portOf(addr.String()); p != 0 {
-		shown.Port = p
-	}
+// printCurlLines prints a ready-to-paste curl line for each stage cws up deployed: its recorded URL,
+// which cws up made the one that answers.
+func printCurlLines(w io.Writer, st *localcloud.State, stages []*config.Stage) {
 	var lines []string
 	for _, s := range stages {
 		if api, as := st.FindStage(s.StageName); api != nil {
-			lines = append(lines, "  curl "+shown.StageURL(api.ID, as.Name))
+			lines = append(lines, "  curl "+st.StageURL(api.ID, as.Name))
 		}
 	}
 	if len(lines) == 0 {

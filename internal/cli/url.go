@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/spf13/cobra"
 )
 
@@ -26,7 +27,7 @@ func runURL(env *Env, g *globalOptions) error {
 	if err != nil {
 		return err
 	}
-	name, err := stageName(dir, p, g.stage)
+	name, err := stageName(dir, p, g.stage, g.command+" --stage ")
 	if err != nil {
 		return err
 	}
@@ -43,5 +44,12 @@ func runURL(env *Env, g *globalOptions) error {
 		return err
 	}
 	fmt.Fprintln(env.Out, url)
+	if meta, err := deployed.LoadMeta(dir, name); err == nil && meta != nil && meta.Target == localcloud.TargetName {
+		if st, err := localcloud.Load(dir); err == nil {
+			if _, s := st.FindStage(name); s == nil {
+				warnMissing(env.Err, name)
+			}
+		}
+	}
 	return nil
 }

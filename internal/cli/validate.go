@@ -14,9 +14,10 @@ type validateOptions struct {
 func newValidateCommand(env *Env, g *globalOptions) *cobra.Command {
 	o := &validateOptions{}
 	cmd := &cobra.Command{
-		Use:   "validate",
-		Short: "Check .chalice/config.json and print every problem; exit 1 on an error",
-		Args:  cobra.NoArgs,
+		Use:         "validate",
+		Annotations: map[string]string{noStage: "it checks every stage of the config"},
+		Short:       "Check .chalice/config.json and print every problem; exit 1 on an error",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runValidate(env, g, o)
 		},
@@ -44,7 +45,7 @@ func runValidate(env *Env, g *globalOptions, o *validateOptions) error {
 	if o.json {
 		out := []diagnosticJSON{}
 		for _, d := range ds {
-			out = append(out, diagnosticJSON{d.Severity.String(), d.Path, d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message})
+			out = append(out, diagnosticJSON{d.Severity.String(), config.Printable(d.Path), d.Pos.File, d.Pos.Line, d.Pos.Col, config.Printable(d.Message)})
 		}
 		if err := writeJSON(env.Out, map[string]any{"valid": len(errs) == 0, "diagnostics": out}); err != nil {
 			return err

@@ -31,9 +31,10 @@ type versionOptions struct {
 func newVersionCommand(env *Env) *cobra.Command {
 	o := &versionOptions{}
 	cmd := &cobra.Command{
-		Use:   "version",
-		Short: "Print the cws version, the Go version and the platform",
-		Args:  cobra.NoArgs,
+		Use:         "version",
+		Annotations: map[string]string{noStage: "it prints the version of cws"},
+		Short:       "Print the cws version, the Go version and the platform",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVersion(env, o)
 		},

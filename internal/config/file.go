@@ -15,8 +15,19 @@ import (
 // RelPath is where config.json lives inside a project, and the name used in positions.
 const RelPath = ".chalice/config.json"
 
-// lockName is the advisory lock file serialising edits, next to config.json.
-const lockName = ".chalice/.config.json.lock"
+// lockConfig takes the advisory lock that serialises edits of config.json: a lock on the .chalice
+// directory itself (created if missing), so no lock file is left behind.
+func lockConfig(ctx context.Context, dir string) (func(), error) {
+	chalice := filepath.Dir(Path(dir))
+	if err := os.MkdirAll(chalice, 0o755); err != nil {
+		return nil, err
+	}
+	unlock, err := safefile.LockDir(ctx, chalice)
+	if err != nil {
+		return nil, fmt.Errorf("lock config: %w", err)
+	}
+	return unlock, nil
+}
 
 // ErrNotFound is returned (wrapped) by Load and Edit when the project has no .chalice/config.json.
 var ErrNotFound = errors.New("no .chalice/config.json")
@@ -84,9 +95,12 @@ func (e *RefusedError) Error() string {
 // number of processes never lose one another's changes. When change returns an error or the result is
 // refused (*RefusedError), the file is left byte-for-byte as it was. It returns the new Project.
 func Edit(ctx context.Context, dir string, change func(*Document) error) (*Project, error) {
-	unlock, err := safefile.Lock(ctx, filepath.Join(dir, filepath.FromSlash(lockName)))
+	if _, err := os.Stat(Path(dir)); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNotFound) // and no .chalice/ made just to lock it
+	}
+	unlock, err := lockConfig(ctx, dir)
 	if err != nil {
-		return nil, fmt.Errorf("lock config: %w", err)
+		return nil, err
 	}
 	defer unlock()
 	before, err := Load(dir)
@@ -138,9 +152,9 @@ func Create(dir, app string, force bool) error {
 	if !ValidAppName(app) {
 		return fmt.Errorf("app name %q must be letters, digits, '-' or '_' only", app)
 	}
-	unlock, err := safefile.Lock(context.Background(), filepath.Join(dir, filepath.FromSlash(lockName)))
+	unlock, err := lockConfig(context.Background(), dir)
 	if err != nil {
-		return fmt.Errorf("lock config: %w", err)
+		return err
 	}
 	defer unlock()
 	if _, err := os.Stat(Path(dir)); err == nil && !force {

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -164,6 +165,13 @@ var settingCount = func() int {
 // values. Resolve is pure. It fails on an extends cycle or missing parent, and on a value of the wrong
 // type (Validate reports those with positions first).
 func (p *Project) Resolve(stage, fn string, o Overrides) (*Stage, error) {
+	return p.resolve(stage, fn, o, false)
+}
+
+// resolve is Resolve; lenient leaves out every value of the wrong type, as if it were absent (the next
+// layer or the default decides), so that Validate can check the effective values of a file with type
+// errors. Only an extends cycle or missing parent still fails.
+func (p *Project) resolve(stage, fn string, o Overrides, lenient bool) (*Stage, error) {
 	if fn == "" {
 		fn = APIHandler
 	}
@@ -261,24 +269,41 @@ func (p *Project) Resolve(stage, fn string, o Overrides) (*Stage, error) {
 		case LookupStageOnly:
 			order = stageLayers[:min(1, len(stageLayers))]
 		case LookupMerge:
-			m, err := p.merge(k.Name, fn, parent, mergeOrder, shared)
+			var m *merged
+			var err error
+			if lenient {
+				m, err = mergeOver(nil, k.Name, mergeOrder, true)
+			} else {
+				m, err = p.merge(k.Name, fn, parent, mergeOrder, shared)
+			}
 			if err != nil {
 				return nil, err
 			}
-			s.Settings = append(s.Settings, Setting{Key: k.Name, Value: m.obj, Source: Source{Layer: LayerDefault, Offset: -1}})
+			obj := m.obj
 			if k.Name == "environment_variables" {
 				s.EnvironmentVariables = m.plain
 				s.env = m
 			} else {
 				s.Tags = m.plain
+				if _, ok := m.plain[DeployerTag]; ok { // never the user's: Chalice's deployer replaces it
+					delete(s.Tags, DeployerTag)
+					obj = &Value{Kind: Object, Offset: -1, Members: slices.DeleteFunc(slices.Clone(obj.Members), func(mem *Member) bool {
+						return mem.Key == DeployerTag
+					})}
+				}
 			}
+			s.Settings = append(s.Settings, Setting{Key: k.Name, Value: obj, Source: Source{Layer: LayerDefault, Offset: -1}})
 			continue
 		}
 		val, src := firstFound(k, order)
-		s.Settings = append(s.Settings, Setting{Key: k.Name, Value: val, Source: src})
-		if err := s.assign(k, val, src.Path); err != nil {
+		err := s.assign(k, val, src.Path)
+		if err != nil && lenient {
+			val, src, err = firstWellTyped(s, k, order)
+		}
+		if err != nil {
 			return nil, err
 		}
+		s.Settings = append(s.Settings, Setting{Key: k.Name, Value: val, Source: src})
 	}
 	return s, nil
 }
@@ -292,10 +317,28 @@ func (o *Overrides) empty() bool {
 func firstFound(k *Key, order []layerRef) (*Value, Source) {
 	for i := range order {
 		if v := order[i].obj.Get(k.Name); v.Present() {
-			return v, Source{Layer: order[i].layer, Path: order[i].path(k.Name), Offset: v.Offset}
+			return v, order[i].source(k, v)
 		}
 	}
 	return defaultValue(k), Source{Layer: LayerDefault, Offset: -1}
+}
+
+// firstWellTyped is firstFound passing over the values s.assign refuses, which it assigns as it goes.
+func firstWellTyped(s *Stage, k *Key, order []layerRef) (*Value, Source, error) {
+	for i := range order {
+		if v := order[i].obj.Get(k.Name); v.Present() {
+			if src := order[i].source(k, v); s.assign(k, v, src.Path) == nil {
+				return v, src, nil
+			}
+		}
+	}
+	v := defaultValue(k)
+	return v, Source{Layer: LayerDefault, Offset: -1}, s.assign(k, v, "")
+}
+
+// source says where v, the value of k found in the layer, comes from.
+func (l *layerRef) source(k *Key, v *Value) Source {
+	return Source{Layer: l.layer, Path: l.path(k.Name), Offset: v.Offset}
 }
 
 // defaults holds the parsed default value of every key that has one.
@@ -350,7 +393,7 @@ type mergeCache struct {
 // depend only on key, fn and the stage's parent: their merge is reused from the Project's cache.
 func (p *Project) merge(key, fn, parent string, order []layerRef, shared int) (*merged, error) {
 	if p.merges == nil {
-		return mergeOver(nil, key, order)
+		return mergeOver(nil, key, order, false)
 	}
 	mk := mergeKey{key, fn, parent}
 	p.merges.mu.Lock()
@@ -358,7 +401,7 @@ func (p *Project) merge(key, fn, parent string, order []layerRef, shared int) (*
 	p.merges.mu.Unlock()
 	if !ok {
 		var err error
-		if base, err = mergeOver(nil, key, order[:shared]); err != nil {
+		if base, err = mergeOver(nil, key, order[:shared], false); err != nil {
 			return nil, err
 		}
 		p.merges.mu.Lock()
@@ -368,11 +411,12 @@ func (p *Project) merge(key, fn, parent string, order []layerRef, shared int) (*
 		p.merges.shared[mk] = base
 		p.merges.mu.Unlock()
 	}
-	return mergeOver(base, key, order[shared:])
+	return mergeOver(base, key, order[shared:], false)
 }
 
-// mergeOver merges the layers of order over a copy of base (nil: nothing).
-func mergeOver(base *merged, key string, order []layerRef) (*merged, error) {
+// mergeOver merges the layers of order over a copy of base (nil: nothing). A member that is not a string is
+// a TypeError, or left out when lenient.
+func mergeOver(base *merged, key string, order []layerRef, lenient bool) (*merged, error) {
 	n, nLayers := 0, 0
 	for i := range order {
 		if obj := order[i].obj.Get(key); obj != nil && obj.Kind == Object {
@@ -404,6 +448,9 @@ func mergeOver(base *merged, key string, order []layerRef) (*merged, error) {
 		m.layers = append(m.layers, Source{Layer: l.layer, Path: path})
 		for _, mem := range obj.Members {
 			if mem.Value.Kind != String {
+				if lenient {
+					continue
+				}
 				return nil, &TypeError{Path: path + "." + mem.Key, Want: "a string", Got: mem.Value.Kind}
 			}
 			if j, ok := m.index[mem.Key]; ok {

@@ -174,6 +174,13 @@ func TestResolveChaliceCases(t *testing.T) {
 				if !maps.Equal(got, want) {
 					t.Errorf("tags = %v, want %v", got, want)
 				}
+				// The user's aws-chalice value is never effective: not in Tags, nor in what stage show shows.
+				if user := map[string]string{"team": "x", "env": "dev"}; !maps.Equal(s.Tags, user) {
+					t.Errorf("Tags = %v, want %v", s.Tags, user)
+				}
+				if st, _ := s.Setting("tags"); st.Value.Get("aws-chalice") != nil || st.Value.Get("team") == nil {
+					t.Errorf("tags setting = %s, want it without aws-chalice", st.Value.Encode())
+				}
 			},
 		},
 		{

@@ -118,6 +118,10 @@ func (s *Stage) FunctionName() string {
 	return s.AppName + "-" + s.StageName + "-" + s.Function
 }
 
+// DeployerTag is the tag Chalice's deployer sets on every function, replacing any value the config gives
+// it; Stage.Tags never holds it.
+const DeployerTag = "aws-chalice"
+
 // DeployTags returns Tags with the aws-chalice tag forced to version=<version>:stage=<stage>:app=<app>,
 // as Chalice's deployer does.
 func (s *Stage) DeployTags(version string) map[string]string {
@@ -125,7 +129,7 @@ func (s *Stage) DeployTags(version string) map[string]string {
 	for k, v := range s.Tags {
 		out[k] = v
 	}
-	out["aws-chalice"] = "version=" + version + ":stage=" + s.StageName + ":app=" + s.AppName
+	out[DeployerTag] = "version=" + version + ":stage=" + s.StageName + ":app=" + s.AppName
 	return out
 }
 

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode"
 )
 
 // Severity separates problems that stop a command (errors) from advice (warnings).
@@ -31,16 +33,17 @@ type Diagnostic struct {
 	Message string
 }
 
-// String formats d as "file:line:col: path: message" (warnings prefixed by "warning: ").
+// String formats d as "file:line:col: path: message" (warnings prefixed by "warning: "), the path and
+// message made Printable: they hold the file's keys and values.
 func (d Diagnostic) String() string {
 	prefix := ""
 	if d.Severity == SeverityWarning {
 		prefix = "warning: "
 	}
 	if d.Path == "" {
-		return fmt.Sprintf("%s: %s%s", d.Pos, prefix, d.Message)
+		return fmt.Sprintf("%s: %s%s", d.Pos, prefix, Printable(d.Message))
 	}
-	return fmt.Sprintf("%s: %s%s: %s", d.Pos, prefix, d.Path, d.Message)
+	return fmt.Sprintf("%s: %s%s: %s", d.Pos, prefix, Printable(d.Path), Printable(d.Message))
 }
 
 // Diagnostics are every problem found in one file, errors and warnings in file order of discovery.
@@ -142,6 +145,7 @@ func (p *Project) Validate() Diagnostics {
 	if root.Get("app_name") == nil {
 		c.errorf("app_name", root.Offset, "app_name is missing; add \"app_name\": \"<name>\" at the top level")
 	}
+	c.duplicates(root, "")
 	c.level(root, "", levelTop)
 	if fns := root.Get("lambda_functions"); fns != nil && fns.Kind == Object {
 		for _, m := range fns.Members {
@@ -150,10 +154,18 @@ func (p *Project) Validate() Diagnostics {
 	}
 	stages := root.Get("stages")
 	if stages != nil && stages.Kind == Object {
+		byFold := map[string]*Member{}
 		for _, m := range stages.Members {
 			path := "stages." + m.Key
 			if !ValidStageName(m.Key) {
 				c.errorf(path, m.KeyOffset, "stage name %q must be 1 to 128 letters, digits, '-' or '_'", m.Key)
+			}
+			if first, ok := byFold[strings.ToLower(m.Key)]; ok && first.Key != m.Key {
+				at := c.p.Pos(first.KeyOffset)
+				c.errorf(path, m.KeyOffset, "stage %q differs from stage %q (line %d) only in case, and their AWS resources would collide (IAM role names ignore case); rename one",
+					m.Key, first.Key, at.Line)
+			} else if !ok {
+				byFold[strings.ToLower(m.Key)] = m
 			}
 			if m.Value.Kind != Object {
 				c.errorf(path, m.Value.Offset, "a stage must be an object, not %s", m.Value.Kind)
@@ -168,10 +180,7 @@ func (p *Project) Validate() Diagnostics {
 			c.extends(m.Key, m.Value)
 		}
 	}
-	if c.out.HasErrors() {
-		// Resolution needs well-typed values; the per-stage rules would only repeat the errors above.
-		return c.out
-	}
+	// The rules on effective values run whatever else is wrong: resolution leaves ill-typed values out.
 	names := p.StageNames()
 	if len(names) == 0 {
 		names = []string{DefaultStage}
@@ -180,6 +189,35 @@ func (p *Project) Validate() Diagnostics {
 		c.stage(st)
 	}
 	return c.out
+}
+
+// duplicates reports every key that an object of v repeats, at each repetition, naming the first: Python's
+// json (and so Chalice) keeps the last value silently; cws does not guess which one was meant.
+func (c *checker) duplicates(v *Value, path string) {
+	join := func(key string) string {
+		if path == "" {
+			return key
+		}
+		return path + "." + key
+	}
+	switch v.Kind {
+	case Object:
+		first := make(map[string]*Member, len(v.Members))
+		for _, m := range v.Members {
+			if f, ok := first[m.Key]; ok {
+				at := c.p.Pos(f.KeyOffset)
+				c.errorf(join(m.Key), m.KeyOffset, "duplicate key %q (also at %d:%d): Python's json, and so Chalice, keeps the last one silently; remove one",
+					m.Key, at.Line, at.Col)
+			} else {
+				first[m.Key] = m
+			}
+			c.duplicates(m.Value, join(m.Key))
+		}
+	case Array:
+		for i, it := range v.Items {
+			c.duplicates(it, fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
 }
 
 type level int
@@ -272,6 +310,14 @@ func (c *checker) value(k *Key, v *Value, path string) {
 			typeErr("a whole number")
 			return
 		}
+		if strings.ContainsAny(v.Text, ".eE") {
+			why := ": Python's json, and so Chalice, reads it as a float"
+			if k.Name == "minimum_compression_size" {
+				why = " (Chalice: 'minimum_compression_size' must be an int.)"
+			}
+			c.errorf(path, v.Offset, "must be a whole number written without a decimal point or exponent, not %s%s", v.Text, why)
+			return
+		}
 		if k.HasRange && (n < k.Min || n > k.Max) {
 			if k.Max == 1<<31 {
 				c.errorf(path, v.Offset, "must be %d or more, not %d", k.Min, n)
@@ -280,14 +326,18 @@ func (c *checker) value(k *Key, v *Value, path string) {
 			}
 		}
 	case TypeNumberString:
-		text := v.Text
-		if v.Kind != String && v.Kind != Number {
+		switch v.Kind {
+		case Bool: // Python's float(True) is 1.0: Chalice takes it
+			c.warnf(path, v.Offset, "Chalice reads %v as version %d.0; write \"2.0\"", v.Bool, map[bool]int{true: 1}[v.Bool])
+			return
+		case String, Number:
+		default:
 			c.errorf(path, v.Offset, "must be a version number such as \"2.0\", not %s", v.Kind)
 			return
 		}
-		f, err := strconv.ParseFloat(text, 64)
-		if err != nil || f > 2.0 {
-			c.errorf(path, v.Offset, "unknown version %q: must be a number no greater than 2.0 (Chalice: Unknown version '%s' in config.json)", text, text)
+		// Chalice's rule: float(version) <= 2.0, else UnknownConfigFileVersion. JSON numbers are Python floats too.
+		if f, ok := pythonFloat(v.Text); !ok || f > 2.0 {
+			c.errorf(path, v.Offset, "unknown version %q: must be a number no greater than 2.0 (Chalice: Unknown version '%s' in config.json)", v.Text, v.Text)
 		}
 	case TypeStringList, TypeStringOrList:
 		if _, err := stringList(v, path, k.Type == TypeStringOrList); err != nil {
@@ -346,12 +396,17 @@ func (c *checker) stringRules(k *Key, v *Value, path string) {
 func (c *checker) mapEntry(k *Key, m *Member, prefix string) {
 	valid := m.Value.Kind == String
 	if k.Name == "environment_variables" {
-		valid = valid && validEnvName(m.Key) && !ReservedEnv(m.Key) && len(m.Key) != 1
+		valid = valid && validEnvName(m.Key) && !ReservedEnv(m.Key) && len(m.Key) != 1 && !strings.ContainsFunc(m.Value.Text, unusualControl)
+	} else {
+		valid = valid && m.Key != DeployerTag
 	}
 	if valid {
 		return
 	}
 	path := prefix + "." + m.Key
+	if k.Name == "tags" && m.Key == DeployerTag {
+		c.warnf(path, m.KeyOffset, "the aws-chalice tag is the deployer's: Chalice replaces it with version=...:stage=...:app=..., cws does not deploy it; remove it")
+	}
 	if k.Name == "environment_variables" {
 		switch {
 		case !validEnvName(m.Key):
@@ -363,12 +418,24 @@ func (c *checker) mapEntry(k *Key, m *Member, prefix string) {
 		}
 		if m.Value.Kind != String {
 			c.errorf(path, m.Value.Offset, "environment variable values must be strings, not %s; quote it", m.Value.Kind)
+		} else if i := strings.IndexFunc(m.Value.Text, unusualControl); i >= 0 {
+			if r := []rune(m.Value.Text[i:])[0]; r == 0 {
+				c.errorf(path, m.Value.Offset, "a NUL character cannot be passed to a process: no function, in Lambda or locally, can be given this value")
+			} else {
+				c.warnf(path, m.Value.Offset, "control character U+%04X in the value %q: is it meant to be there?", r, m.Value.Text)
+			}
 		}
 		return
 	}
 	if m.Value.Kind != String {
 		c.errorf(path, m.Value.Offset, "tag values must be strings, not %s; quote it", m.Value.Kind)
 	}
+}
+
+// unusualControl reports the control characters an environment value rarely holds on purpose: all but
+// tab, line feed and carriage return (a PEM key spans lines).
+func unusualControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
 }
 
 func (c *checker) customDomain(v *Value, path string) {

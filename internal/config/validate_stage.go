@@ -1,6 +1,10 @@
 package config
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/coworks-go/coworks/internal/stage"
+)
 
 // stage applies the rules that need effective values: they are checked on every function of the
 // stage and reported at the value that decided them.
@@ -11,10 +15,9 @@ func (c *checker) stage(name string) {
 		stageOffset = v.Offset
 	}
 	for _, fn := range c.p.FunctionNames(name) {
-		s, err := c.p.Resolve(name, fn, Overrides{})
+		s, err := c.p.resolve(name, fn, Overrides{}, true)
 		if err != nil {
-			c.errorf(path, stageOffset, "%v", err)
-			return
+			return // an extends cycle or missing parent, reported at the extends
 		}
 		if app := s.AppName; app != "" {
 			if n := s.FunctionName(); len(n) > MaxFunctionName {
@@ -85,7 +88,7 @@ func suggest(name string) string {
 	best, bestDist := "", -1
 	lower := strings.ToLower(name)
 	for _, k := range Keys {
-		if d := distance(lower, k.Name); bestDist < 0 || d < bestDist {
+		if d := stage.EditDistance(lower, k.Name); bestDist < 0 || d < bestDist {
 			best, bestDist = k.Name, d
 		}
 	}
@@ -93,25 +96,4 @@ func suggest(name string) string {
 		return ""
 	}
 	return best
-}
-
-// distance is the Levenshtein edit distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -128,6 +128,35 @@ func TestValidate(t *testing.T) {
 				{SeverityError, "stages.s.extends", "1:119", "a stage cannot extend itself"},
 			}, false},
 		{"not an object", `[1]`, []wantDiag{{SeverityError, "", "1:1", "the file must hold a JSON object, not a list"}}, true},
+		// Chalice's own rule is float(version) <= 2.0, with Python's float: surrounding blanks, underscores
+		// between digits, nan and -inf pass; hex floats and inf do not. (The JSON Schema, an editor's aid,
+		// keeps to plain version numbers.)
+		{"version with blanks", `{"app_name": "a", "version": " 1.0 "}`, nil, false},
+		{"version nan", `{"app_name": "a", "version": "nan"}`, nil, true},
+		{"version hex float", `{"app_name": "a", "version": "0x1p0"}`,
+			[]wantDiag{{SeverityError, "version", "1:30", `unknown version "0x1p0": must be a number no greater than 2.0 (Chalice: Unknown version '0x1p0' in config.json)`}}, true},
+		{"version with underscores", `{"app_name": "a", "version": "1_0"}`,
+			[]wantDiag{{SeverityError, "version", "1:30", `unknown version "1_0"`}}, true},
+		{"version inf", `{"app_name": "a", "version": "inf"}`,
+			[]wantDiag{{SeverityError, "version", "1:30", `unknown version "inf"`}}, true},
+		{"version true", `{"app_name": "a", "version": true}`,
+			[]wantDiag{{SeverityWarning, "version", "1:30", `Chalice reads true as version 1.0; write "2.0"`}}, true},
+		{"float compression size", `{"app_name": "a", "minimum_compression_size": 1024.0}`,
+			[]wantDiag{{SeverityError, "minimum_compression_size", "1:47", `must be a whole number written without a decimal point or exponent, not 1024.0 (Chalice: 'minimum_compression_size' must be an int.)`}}, false},
+		{"float timeout", `{"app_name": "a", "lambda_timeout": 6e1}`,
+			[]wantDiag{{SeverityError, "lambda_timeout", "1:37", `not 6e1: Python's json, and so Chalice, reads it as a float`}}, false},
+		{"duplicate keys", "{\"app_name\": \"a\",\n \"stages\": {\"dev\": {\"lambda_timeout\": 3, \"lambda_timeout\": 4}},\n \"app_name\": \"b\"}",
+			[]wantDiag{
+				{SeverityError, "stages.dev.lambda_timeout", "2:42", `duplicate key "lambda_timeout" (also at 2:21): Python's json, and so Chalice, keeps the last one silently; remove one`},
+				{SeverityError, "app_name", "3:2", `duplicate key "app_name" (also at 1:2)`},
+			}, false},
+		{"the aws-chalice tag", `{"app_name": "a", "tags": {"aws-chalice": "mine"}}`,
+			[]wantDiag{{SeverityWarning, "tags.aws-chalice", "1:28", "the aws-chalice tag is the deployer's: Chalice replaces it with version=...:stage=...:app=..., cws does not deploy it; remove it"}}, false},
+		{"NUL in a value", `{"app_name": "a", "environment_variables": {"KEY": "a\u0000b", "ESC": "\u001b[31m"}}`,
+			[]wantDiag{
+				{SeverityError, "environment_variables.KEY", "1:52", "a NUL character cannot be passed to a process"},
+				{SeverityWarning, "environment_variables.ESC", "1:71", `control character U+001B in the value "\x1b[31m"`},
+			}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,6 +192,68 @@ func TestValidateReportsEverythingAtOnce(t *testing.T) {
 	ds := p.Validate()
 	if len(ds.Errors()) != 5 || len(ds.Warnings()) != 1 {
 		t.Fatalf("want 5 errors and 1 warning, got:\n%s", diagList(ds))
+	}
+}
+
+// TestValidateChecksEffectiveValuesDespiteOtherErrors: the rules on a stage's merged values (4 KB of
+// variables, function-name length, Chalice's pairings) run even when the file has other errors, with the
+// ill-typed values left out as if absent.
+func TestValidateChecksEffectiveValuesDespiteOtherErrors(t *testing.T) {
+	src := `{"app_name": "a", "lambda_timeout": "60", "manage_iam_role": "no",
+ "environment_variables": {"BIG": "` + strings.Repeat("v", 4100) + `", "N": 1},
+ "stages": {"dev": {"subnet_ids": ["s"], "layers": 3}, "loop": {"extends": "loop"}}}`
+	ds := mustParseNoSchema(t, src).Validate()
+	want := []string{
+		"lambda_timeout: must be a whole number, not a string",
+		"manage_iam_role: must be true or false, not a string",
+		"environment_variables.N: environment variable values must be strings, not a number",
+		"stages.dev.layers: must be a list of strings, not a number",
+		"stages.loop.extends: a stage cannot extend itself",
+		"stages.dev.environment_variables: the merged variables of function api_handler take 4103 bytes; Lambda allows 4096",
+		"stages.dev.subnet_ids: invalid VPC params for function api_handler in stage dev",
+	}
+	got := diagList(ds)
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q in:\n%s", w, got)
+		}
+	}
+	if strings.Contains(got, "manage_iam_role is false") {
+		t.Errorf("an ill-typed manage_iam_role must count as absent (true), not false:\n%s", got)
+	}
+}
+
+// TestDiagnosticsPrintKeysAndValuesEscaped: a key or value holding terminal escape sequences cannot
+// recolour or rewrite the terminal of whoever reads the diagnostics.
+func TestDiagnosticsPrintKeysAndValuesEscaped(t *testing.T) {
+	ds := mustParseNoSchema(t, `{"app_name": "a", "\u001b[2J\u001b[31mevil\u009b": 1, "stages": {"x\u0007": {}}}`).Validate()
+	for _, d := range ds {
+		s := d.String()
+		if strings.ContainsAny(s, "\x1b\x07\u009b") {
+			t.Errorf("raw control character in %q", s)
+		}
+	}
+	got := diagList(ds)
+	for _, w := range []string{`\x1b[2J\x1b[31mevil\u009b: unknown key`, `stages.x\a: stage name "x\a" must be`} {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q in:\n%s", w, got)
+		}
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":              "plain",
+		"é ok\ttab":          "é ok\\ttab",
+		"\x1b[31m":           "\\x1b[31m",
+		"a\nb":               "a\\nb",
+		"\u009b\u202e":       "\\u009b\\u202e",
+		"bad \xff byte":      "bad \\xff byte",
+		`back\slash "quote"`: `back\slash "quote"`,
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

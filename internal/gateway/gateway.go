@@ -76,6 +76,14 @@ type Options struct {
 	// FunctionLog receives the functions' output and START/END/REPORT lines, prefixed by stage, when a
 	// stage's Function.LogWriter is nil; nil discards them.
 	FunctionLog io.Writer
+	// StageLog, when set, returns a writer that also receives the function log lines of a cws stage (what
+	// FunctionLog gets, whole lines); the local log store (internal/logs) persists them this way. A nil
+	// writer adds nothing.
+	StageLog func(stage string) io.Writer
+	// Observe, when set, is called once per answered request (stage requests and Lambda Invoke calls) with
+	// what the access log line says, for live views such as the console. It runs on the request's goroutine
+	// and must not block.
+	Observe func(Request)
 	// IntegrationTimeout bounds each invocation as API Gateway does (504 past it); 0 means 29 s.
 	IntegrationTimeout time.Duration
 	// Now is the clock; nil means time.Now.
@@ -99,6 +107,8 @@ type servedSet struct {
 	byStage map[string]*stageEntry
 	root    *stageEntry
 	funcs   []*function
+	// byFunction maps a function name to the first stage it serves, for Lambda's Invoke API.
+	byFunction map[string]*stageEntry
 }
 
 type apiEntry struct {
@@ -192,7 +202,7 @@ func (g *Gateway) Close(ctx context.Context) error {
 	g.mu.Lock()
 	g.closed = true
 	set := g.current.Load()
-	g.current.Store(&servedSet{apis: map[string]*apiEntry{}, byStage: map[string]*stageEntry{}})
+	g.current.Store(&servedSet{apis: map[string]*apiEntry{}, byStage: map[string]*stageEntry{}, byFunction: map[string]*stageEntry{}})
 	g.mu.Unlock()
 	var errs []error
 	var emu sync.Mutex
@@ -222,7 +232,7 @@ func (g *Gateway) Close(ctx context.Context) error {
 
 // build compiles apis into a served set, reusing the functions of old that did not change.
 func (g *Gateway) build(apis []API, old *servedSet) (*servedSet, error) {
-	set := &servedSet{apis: make(map[string]*apiEntry, len(apis)), byStage: map[string]*stageEntry{}}
+	set := &servedSet{apis: make(map[string]*apiEntry, len(apis)), byStage: map[string]*stageEntry{}, byFunction: map[string]*stageEntry{}}
 	var errs []error
 	b := &buildState{old: old, taken: map[*function]bool{}}
 	for i := range apis {
@@ -250,6 +260,9 @@ func (g *Gateway) build(apis []API, old *servedSet) (*servedSet, error) {
 			}
 			ae.stages[s.Name] = se
 			set.funcs = append(set.funcs, se.fn)
+			if set.byFunction[se.fn.cfg.Name] == nil {
+				set.byFunction[se.fn.cfg.Name] = se
+			}
 			if _, dup := set.byStage[s.Name]; dup {
 				set.byStage[s.Name] = nil
 			} else {
@@ -299,6 +312,9 @@ func (g *Gateway) buildStage(a *API, s *Stage, b *buildState) (*stageEntry, erro
 	}
 	if cfg.Stage == "" {
 		cfg.Stage = s.Name
+	}
+	if g.opts.StageLog != nil {
+		cfg.LogWriter = teeLog(cfg.LogWriter, g.opts.StageLog(cfg.Stage))
 	}
 	ttl := s.AuthorizerTTL
 	switch {

@@ -19,6 +19,8 @@ type exchange struct {
 	body  []byte
 	event []byte
 	line  []byte
+	// lambdaID is the request id of the invocation the request made, "" before one.
+	lambdaID string
 }
 
 var exchanges = sync.Pool{New: func() any { return &exchange{body: make([]byte, 0, 4096), event: make([]byte, 0, 8192)} }}
@@ -30,8 +32,14 @@ const maxPooledBuffer = 256 << 10
 // Forbidden), enforce the 10 MB body limit (413), route (403 Missing Authentication Token), run the TOKEN
 // authorizer with its cache (401/403/500), build the proxy event (413 past 6 MB), invoke the stage's
 // function racing the integration timeout (504), map failures (502/500), validate the proxy response (502)
-// and write it. Every request is logged to Options.AccessLog.
+// and write it. Every request is logged to Options.AccessLog. Lambda's Invoke API is answered too (see
+// serveInvoke).
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	raw := apigw.RawPath(r)
+	if set := g.current.Load(); set.isInvokePath(raw) {
+		g.serveInvoke(w, r, set)
+		return
+	}
 	start := g.opts.Now()
 	x := exchanges.Get().(*exchange)
 	defer func() {
@@ -39,8 +47,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			exchanges.Put(x)
 		}
 	}()
+	x.lambdaID = ""
 	ids := apigw.NewRequestIDs(newUUID(), start)
-	raw := apigw.RawPath(r)
 
 	// The stage, with a hold on its function so that a reload closes it only after this request.
 	var se *stageEntry
@@ -105,6 +113,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := se.fn.pool.Invoke(ctx, x.event, runtimeapi.InvokeOptions{RequestID: ids.RequestID, TraceID: ids.TraceID})
+	x.lambdaID = res.RequestID
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			x.event = nil // the invocation still runs and may still read the event: do not reuse it

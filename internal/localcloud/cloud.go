@@ -28,7 +28,9 @@ type Options struct {
 	Now func() time.Time
 	// Rand is the source of REST API ids; nil means crypto/rand.
 	Rand io.Reader
-	// Port is the gateway port of a new local cloud (DefaultPort when 0). An existing cloud keeps its port.
+	// Port, when not 0, is the port the local cloud must use (local_gateway_port, or where cws up serves):
+	// a deploy moves the cloud there, rewriting every stage's URL and record. 0 keeps the cloud's port
+	// (DefaultPort for a new cloud).
 	Port int
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
@@ -51,9 +53,6 @@ func New(projectDir string, opts Options) *Cloud {
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
-	if opts.Port == 0 {
-		opts.Port = DefaultPort
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -66,9 +65,9 @@ func (c *Cloud) Name() string { return TargetName }
 // open takes the local cloud's lock and loads the state and the stage's record, refusing a stage that
 // another target deployed. The caller releases the lock with unlock.
 func (c *Cloud) open(ctx context.Context, appName, stage string) (unlock func(), st *State, rec *deployed.Record, err error) {
-	release, err := safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
+	release, err := c.lock(ctx)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("lock the local cloud: %w", err)
+		return nil, nil, nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -78,7 +77,7 @@ func (c *Cloud) open(ctx context.Context, appName, stage string) (unlock func(),
 	if st, err = Load(c.project); err != nil {
 		return nil, nil, nil, err
 	}
-	if st.Version == 0 && len(st.RestAPIs) == 0 {
+	if c.opts.Port != 0 {
 		st.Port = c.opts.Port
 	}
 	if rec, err = deployed.Load(c.project, stage, appName); err != nil {
@@ -88,6 +87,19 @@ func (c *Cloud) open(ctx context.Context, appName, stage string) (unlock func(),
 		return nil, nil, nil, err
 	}
 	return release, st, rec, nil
+}
+
+// lock takes the local cloud's lock, making .chalice/local/ private first: its state holds the stages'
+// environment values.
+func (c *Cloud) lock(ctx context.Context) (unlock func(), err error) {
+	if err := safefile.PrivateDir(Dir(c.project)); err != nil {
+		return nil, fmt.Errorf("local cloud: %w", err)
+	}
+	release, err := safefile.Lock(ctx, filepath.Join(Dir(c.project), "lock"))
+	if err != nil {
+		return nil, fmt.Errorf("lock the local cloud: %w", err)
+	}
+	return release, nil
 }
 
 // checkOwner refuses a stage whose record another target wrote and which still lists resources.
@@ -381,7 +393,7 @@ func (c *Cloud) saveState(st *State) error {
 	if err != nil {
 		return err
 	}
-	if err := safefile.Write(StatePath(c.project), append(data, '\n'), 0o644); err != nil {
+	if err := safefile.Write(StatePath(c.project), append(data, '\n'), 0o600); err != nil { // environment values
 		return fmt.Errorf("write local cloud state: %w", err)
 	}
 	return nil

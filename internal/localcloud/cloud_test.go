@@ -90,6 +90,53 @@ func TestDeployWritesRecordStateAndArtifact(t *testing.T) {
 	if s.Settings.Environment["STAGE_NAME"] != "dev" || s.Settings.Timeout != 60 || len(s.Routes) != 2 {
 		t.Errorf("stage snapshot = %+v", s)
 	}
+	// The state holds the environment values: private file in a private folder.
+	for path, want := range map[string]os.FileMode{Dir(dir): 0o700, StatePath(dir): 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, %v; want %v", path, fi.Mode().Perm(), err, want)
+		}
+	}
+}
+
+// TestOpenLocalFolderIsMadePrivate: a .chalice/local/ made readable by others (by an older cws) becomes
+// 0700, and its state 0600, at the next deploy.
+func TestOpenLocalFolderIsMadePrivate(t *testing.T) {
+	c, dir := newCloud(t)
+	if err := os.MkdirAll(Dir(dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(StatePath(dir), []byte(`{"version": 1, "port": 8000, "rest_apis": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(Dir(dir), 0o755)
+	if _, err := c.Deploy(ctx, targettest.Request("dev", "dev", targettest.FakeArtifact(t, 1))); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{Dir(dir): 0o700, StatePath(dir): 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, %v; want %v", path, fi.Mode().Perm(), err, want)
+		}
+	}
+}
+
+// TestStateNamingPathsOutsideTheStoreIsCorrupt: the gateway runs the binary of a stage's artifact, so a
+// state naming anything but artifacts/{hex} is refused as corrupt, with the way out.
+func TestStateNamingPathsOutsideTheStoreIsCorrupt(t *testing.T) {
+	for _, artifact := range []string{"../../../../bin", "/bin", "artifacts/../../x", "artifacts/" + strings.Repeat("A", 64), "artifacts/" + strings.Repeat("0", 63)} {
+		dir := t.TempDir()
+		state := `{"version": 1, "port": 8000, "rest_apis": [{"id": "abcdefghij", "stages": [{"name": "dev", "chalice_stage": "dev", "artifact": "` + artifact + `"}]}]}`
+		if err := os.MkdirAll(Dir(dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(StatePath(dir), []byte(state), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(dir)
+		var ce *CorruptStateError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "not in .chalice/local/artifacts/") || !strings.HasPrefix(ce.Hint(), "mv .chalice/local ") {
+			t.Errorf("artifact %q: Load = %v", artifact, err)
+		}
+	}
 }
 
 func TestURLFormFollowsStageNameUniqueness(t *testing.T) {

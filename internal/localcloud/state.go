@@ -3,12 +3,15 @@
 package localcloud
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/coworks-go/coworks"
@@ -94,12 +97,48 @@ func Load(projectDir string) (*State, error) {
 	}
 	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("%s: %w (delete .chalice/local/ to reset the local cloud)", path, err)
+		return nil, &CorruptStateError{Path: path, Problem: err.Error()}
+	}
+	for _, api := range st.RestAPIs {
+		for _, s := range api.Stages {
+			if !confined(s.Artifact) {
+				return nil, &CorruptStateError{Path: path, Problem: fmt.Sprintf("stage %q names the artifact %q, which is not in .chalice/local/artifacts/",
+					s.ChaliceStage, s.Artifact)}
+			}
+		}
 	}
 	if st.Port == 0 {
 		st.Port = DefaultPort
 	}
 	return &st, nil
+}
+
+// confined reports whether rel, an artifact read from the state, is one of the store's directories,
+// artifacts/{64 hex digits}: the gateway runs the binary in it, so nothing else is accepted.
+func confined(rel string) bool {
+	name, ok := strings.CutPrefix(rel, "artifacts/")
+	if !ok || len(name) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(name)
+	return err == nil && strings.ToLower(name) == name
+}
+
+// CorruptStateError is a .chalice/local/state.json that cws cannot use: not valid JSON, or naming a path
+// outside the local cloud's store. Nothing is run or written from it.
+type CorruptStateError struct {
+	// Path is the state file; Problem what is wrong with it.
+	Path, Problem string
+}
+
+func (e *CorruptStateError) Error() string {
+	return fmt.Sprintf("corrupt local cloud state %s: %s", e.Path, e.Problem)
+}
+
+// Hint is the way out: set the local cloud aside and redeploy, which the records make possible (each keeps
+// its stage's REST API id and so its URL).
+func (e *CorruptStateError) Hint() string {
+	return "mv .chalice/local .chalice/local.corrupt, then redeploy each stage: cws deploy --stage NAME (the same REST API ids and URLs)"
 }
 
 // Stamp identifies one written version of state.json, for cheap change checks: every write replaces the

@@ -15,7 +15,8 @@ import (
 // holds them) atomically, then assets (destination relative to dir → source file on disk, the zip) as copies.
 // In every root it writes, a .tf file cws generated earlier (tfgen.IsGenerated) and no longer generates is
 // removed, so a stale resource cannot linger; the user's own files (extra .tf, *_override.tf, tfvars),
-// state, the .terraform directory and the lock file are left alone.
+// state, the .terraform directory and the lock file are left alone. The roots inline environment values,
+// and Terraform keeps state and plans there: each root is made 0700, and what it writes 0600.
 func WriteRoots(dir string, files map[string][]byte, assets map[string]string) error {
 	keep := map[string]map[string]bool{}
 	for name := range files {
@@ -28,8 +29,16 @@ func WriteRoots(dir string, files map[string][]byte, assets map[string]string) e
 		}
 		keep[root][file] = true
 	}
+	for root := range keep {
+		if root == "" {
+			continue // dir itself, the user's (--out) or .chalice/terraform: its roots are what is private
+		}
+		if err := safefile.PrivateDir(filepath.Join(dir, filepath.FromSlash(root))); err != nil {
+			return fmt.Errorf("writing terraform roots: %w", err)
+		}
+	}
 	for name, data := range files {
-		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(name)), data, 0o644); err != nil {
+		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(name)), data, 0o600); err != nil {
 			return fmt.Errorf("writing terraform roots: %w", err)
 		}
 	}
@@ -60,7 +69,7 @@ func WriteRoots(dir string, files map[string][]byte, assets map[string]string) e
 		if err != nil {
 			return fmt.Errorf("copying %s into the terraform root: %w", src, err)
 		}
-		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(dest)), data, 0o644); err != nil {
+		if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(dest)), data, 0o600); err != nil {
 			return fmt.Errorf("copying %s into the terraform root: %w", src, err)
 		}
 	}

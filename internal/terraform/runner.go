@@ -179,6 +179,9 @@ func (r *Runner) plan(ctx context.Context, run func(context.Context, string, fun
 	if err != nil {
 		return Plan{}, err
 	}
+	if err := os.Chmod(file, 0o600); err != nil { // a plan holds the variables' values in clear
+		return Plan{}, fmt.Errorf("terraform plan: %w", err)
+	}
 	err = r.quiet(ctx, "show", func() error {
 		var err error
 		p.Text, err = r.tf.ShowPlanFileRaw(ctx, PlanFile)

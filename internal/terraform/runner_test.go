@@ -97,6 +97,9 @@ func TestRunnerInitPlanApplyOutputDestroyWithRealTerraform(t *testing.T) {
 	if !plan.Changes || !strings.Contains(plan.Text, "terraform_data.stage will be created") {
 		t.Fatalf("first plan: changes=%v, text:\n%s", plan.Changes, plan.Text)
 	}
+	if fi, err := os.Stat(plan.File); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("plan file mode = %v, %v; want 0600 (it holds the variables' values)", fi.Mode().Perm(), err)
+	}
 	if err := r.Apply(ctx, &plan); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
@@ -315,6 +318,17 @@ func TestWriteRootsRemovesStaleFilesKeepsTheUsersAndCopiesTheZip(t *testing.T) {
 	for name, want := range want {
 		if got, err := os.ReadFile(filepath.Join(dir, "stage-dev", name)); err != nil || string(got) != want {
 			t.Errorf("%s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	// The roots inline the stage's environment values: private files in private folders, also a root made
+	// readable by an older cws.
+	os.Chmod(filepath.Join(dir, "stage-dev"), 0o755)
+	if err := WriteRoots(dir, map[string][]byte{"stage-dev/main.tf": []byte("# b\n"), "api-dev/api.tf": nil}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{"stage-dev": 0o700, "stage-dev/main.tf": 0o600, "api-dev": 0o700, "api-dev/api.tf": 0o600} {
+		if fi, err := os.Stat(filepath.Join(dir, path)); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, %v; want %v", path, fi.Mode().Perm(), err, want)
 		}
 	}
 	if err := WriteRoots(dir, map[string][]byte{"../escape.tf": nil}, nil); err == nil {
