@@ -135,3 +135,25 @@ func (c cacheArea) prune(keep int, current string) {
 		}
 	}
 }
+
+// Cached returns the artifact of the cache under cacheDir (empty: {projectDir}/.chalice/build) whose zip
+// has the base64 SHA-256 sha, whatever its architecture, and false when the cache holds none: builds are
+// deterministic, so building the same source again puts it there. It is how a promote finds a zip that the
+// machine built but did not deploy.
+func Cached(projectDir, cacheDir, sha string) (*Artifact, bool) {
+	if cacheDir == "" {
+		cacheDir = filepath.Join(projectDir, ".chalice", "build")
+	}
+	metas, _ := filepath.Glob(filepath.Join(cacheDir, "*", "*", artifactFile))
+	for _, meta := range metas {
+		data, err := os.ReadFile(meta)
+		var a Artifact
+		if err != nil || json.Unmarshal(data, &a) != nil || a.SHA256 != sha || a.Key != filepath.Base(filepath.Dir(meta)) {
+			continue
+		}
+		if found, ok := (cacheArea{dir: filepath.Dir(filepath.Dir(meta))}).load(a.Key); ok {
+			return found, true
+		}
+	}
+	return nil, false
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/gateway/console"
 	"github.com/coworks-go/coworks/internal/localcloud"
+	"github.com/coworks-go/coworks/internal/target"
 	"github.com/coworks-go/coworks/internal/logs"
 	"github.com/spf13/cobra"
 )
@@ -82,7 +83,7 @@ func (cp *consoleProject) Stages(ctx context.Context) ([]console.Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	records, err := readDeployedStages(cp.dir, p.AppName())
+	records, err := readDeployedStages(cp.env, cp.dir, p.AppName())
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +115,7 @@ func (cp *consoleProject) Stages(ctx context.Context) ([]console.Stage, error) {
 		s := byName[name]
 		s.History = []console.Deployment{}
 		if api, as := st.FindStage(name); api != nil && (s.Target == "" || s.Target == localcloud.TargetName) {
+			s.History = cp.history(ctx, p.AppName(), name)
 			s.Served, s.URL, s.RestAPIID, s.APIStage = true, shown.StageURL(api.ID, as.Name), api.ID, as.Name
 			for _, r := range as.Routes {
 				s.Routes = append(s.Routes, console.Route{Method: r.Method, Path: r.Path, Authorized: r.Authorized})
@@ -138,6 +140,26 @@ func (cp *consoleProject) Stages(ctx context.Context) ([]console.Stage, error) {
 		out = append(out, *s)
 	}
 	return out, nil
+}
+
+// history is the stage's history in the local cloud as the console lists it: what was deployed (deploys,
+// promotes, rollbacks that succeeded), newest first. A stage on AWS has none here: reading it runs terraform.
+func (cp *consoleProject) history(ctx context.Context, app, stage string) []console.Deployment {
+	out := []console.Deployment{}
+	tgt, err := newTarget(targetOptions{Name: localcloud.TargetName, ProjectDir: cp.dir, AppName: app, Env: cp.env})
+	if err != nil {
+		return out
+	}
+	h, err := tgt.History(ctx, &target.HistoryRequest{AppName: app, Stage: stage})
+	if err != nil {
+		return out
+	}
+	for _, e := range h.Entries {
+		if e.OK() && e.Action != target.ActionDelete {
+			out = append(out, console.Deployment{Artifact: e.ArtifactSHA256, DeployedAt: e.At})
+		}
+	}
+	return out
 }
 
 // maskedEnv lists a stage's variables by name, every value masked: the console never holds a value.

@@ -13,9 +13,10 @@ import (
 )
 
 type deleteOptions struct {
-	json   bool
-	wait   time.Duration
-	target string
+	json    bool
+	confirm string
+	wait    time.Duration
+	target  string
 }
 
 func newDeleteCommand(env *Env, g *globalOptions) *cobra.Command {
@@ -31,6 +32,7 @@ func newDeleteCommand(env *Env, g *globalOptions) *cobra.Command {
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	cmd.Flags().StringVar(&o.target, "target", "", "target of a stage this machine has no record of, local or terraform (default: the stage's deploy_target)")
 	cmd.Flags().DurationVar(&o.wait, "wait", defaultLockWait, "how long to wait for another cws deploying or deleting the stage")
+	cmd.Flags().StringVar(&o.confirm, "confirm", "", "the stage's name, to delete a protected stage")
 	return cmd
 }
 
@@ -54,23 +56,12 @@ func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions
 	if err != nil {
 		return err
 	}
-	name := s.DeployTarget
-	if o.target != "" {
-		if !knownTarget(o.target) {
-			return withTry(fmt.Errorf("unknown deploy target %q: use %s", o.target, strings.Join(targetNames, " or ")), "cws delete --stage "+s.StageName)
-		}
-		name = o.target
-	}
-	meta, err := deployed.LoadMeta(dir, s.StageName)
+	name, err := stageTargetName(dir, s, o.target, "cws delete --stage "+s.StageName)
 	if err != nil {
 		return err
 	}
-	if meta != nil && meta.Target != "" {
-		if o.target != "" && o.target != meta.Target {
-			return withTry(fmt.Errorf("stage %q is deployed with target %q, not %q", s.StageName, meta.Target, o.target),
-				"cws delete --stage "+s.StageName+" --target "+meta.Target)
-		}
-		name = meta.Target
+	if err := confirmProtected(env, s, o.confirm, "delete stage "+s.StageName, "cws delete --stage "+s.StageName); err != nil {
+		return err
 	}
 	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env, Port: pinnedPort(p)})
 	if err != nil {
@@ -89,7 +80,7 @@ func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions
 	if err != nil {
 		return err
 	}
-	res, err := tgt.Delete(ctx, &target.DeleteRequest{AppName: p.AppName(), Stage: s.StageName, Progress: env.Err, Config: s})
+	res, err := tgt.Delete(ctx, &target.DeleteRequest{AppName: p.AppName(), Stage: s.StageName, Progress: env.Err, Config: s, Origin: originOf(env, s, "")})
 	if err != nil {
 		return deployError(err, s.StageName)
 	}

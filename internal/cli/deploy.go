@@ -15,6 +15,7 @@ import (
 	"github.com/coworks-go/coworks/internal/deployed"
 	"github.com/coworks-go/coworks/internal/stage"
 	"github.com/coworks-go/coworks/internal/target"
+	"github.com/coworks-go/coworks/internal/terraform"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -28,6 +29,7 @@ type deployOptions struct {
 	plan      bool
 	json      bool
 	wait      time.Duration
+	confirm   string
 }
 
 func newDeployCommand(env *Env, g *globalOptions) *cobra.Command {
@@ -50,6 +52,7 @@ func newDeployCommand(env *Env, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.plan, "plan", false, "show what would change and change nothing")
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	f.DurationVar(&o.wait, "wait", defaultLockWait, "how long to wait for another cws deploying or deleting the stage")
+	f.StringVar(&o.confirm, "confirm", "", "the stage's name, to deploy a protected stage")
 	// CoWorks' own page spells it --rest_api_id.
 	f.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
@@ -78,9 +81,14 @@ func runDeploy(ctx context.Context, env *Env, g *globalOptions, o *deployOptions
 	if err != nil {
 		return err
 	}
+	if !o.plan {
+		if err := confirmProtected(env, s, o.confirm, "deploy stage "+s.StageName, "cws deploy --stage "+s.StageName); err != nil {
+			return err
+		}
+	}
 	report, err := deployStage(ctx, env, stageDeploy{
 		dir: dir, project: p, stage: s, target: o.target, restAPIID: o.restAPIID, plan: o.plan, wait: o.wait,
-		port: pinnedPort(p),
+		port: pinnedPort(p), branch: branchOf(dir, g.stage),
 	})
 	if err != nil {
 		return err
@@ -105,6 +113,9 @@ type stageDeploy struct {
 	plan      bool
 	// wait bounds the wait for another cws deploying or deleting the stage.
 	wait time.Duration
+	// branch is the git branch the stage is named after (--stage @branch), recorded so that `cws stage
+	// prune` knows a branch stage.
+	branch string
 	// port, when not 0, is the port the local cloud must use (see ports.go); 0 keeps its port.
 	port int
 }
@@ -121,6 +132,11 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 	if !knownTarget(name) {
 		return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", name, strings.Join(targetNames, " or ")), "cws deploy --stage "+s.StageName+" --target local")
 	}
+	if name == "terraform" { // fail before the build when the deploy could not go anywhere
+		if _, err := terraform.Region(s, env.Getenv); err != nil {
+			return nil, err
+		}
+	}
 	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env, Port: d.port})
 	if err != nil {
 		return nil, err
@@ -134,7 +150,7 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 	// Resolve the shared API before building: a typo should not cost a build.
 	var apiID, apiStage string
 	if d.restAPIID != "" {
-		if apiID, apiStage, err = resolveRestAPI(dir, p, name, d.restAPIID); err != nil {
+		if apiID, apiStage, err = resolveRestAPI(env, dir, p, name, d.restAPIID); err != nil {
 			return nil, err
 		}
 	}
@@ -164,6 +180,8 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 	progress := &heldProgress{w: env.Err, first: first}
 	req := deployRequest(s, a, apiID, apiStage, d.plan, progress)
 	req.Artifact.Commit, _ = stage.CurrentCommit(dir) // "" outside a git repository: the commit is informative
+	req.Artifact.Dirty = req.Artifact.Commit != "" && sourceDirty(ctx, dir)
+	req.Origin = originOf(env, s, d.branch)
 	res, err := tgt.Deploy(ctx, req)
 	progress.finish(err == nil && (res.Unchanged || d.plan))
 	if err != nil {
@@ -198,12 +216,16 @@ func printDeployReport(w io.Writer, report *deployReport) {
 	}
 }
 
-// deployRequest fills the target's request from the resolved stage and the artifact.
+// deployRequest fills the target's request from the resolved stage and the artifact (nil for a promote: the
+// target takes the artifact of the stage promoted from).
 func deployRequest(s *config.Stage, a *build.Artifact, apiID, apiStage string, plan bool, progress io.Writer) *target.Request {
 	var reserved *int
 	if s.ReservedConcurrency.Set {
 		n := s.ReservedConcurrency.Value
 		reserved = &n
+	}
+	if a == nil {
+		a = &build.Artifact{Architecture: s.LambdaArchitecture}
 	}
 	return &target.Request{
 		AppName:         s.AppName,

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/deployed"
-	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/stage"
 	"github.com/spf13/cobra"
 )
@@ -50,16 +50,14 @@ type deployedStage struct {
 	// Missing says the record lists resources that its target no longer has: a local stage whose
 	// .chalice/local/ was removed. Nothing answers at its URL.
 	Missing bool `json:"missing"`
+	// Protected says the config protects the stage ("protected": true).
+	Protected bool `json:"protected"`
 }
 
 // readDeployedStages reads the record and metadata of every stage that has a record, sorted by stage, and
-// checks the local cloud still has the stages recorded there.
-func readDeployedStages(dir, appName string) ([]deployedStage, error) {
+// asks each stage's target whether it still has it (Describe).
+func readDeployedStages(env *Env, dir, appName string) ([]deployedStage, error) {
 	names, err := deployed.List(dir)
-	if err != nil {
-		return nil, err
-	}
-	cloud, err := localcloud.Load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -81,9 +79,10 @@ func readDeployedStages(dir, appName string) ([]deployedStage, error) {
 			at := meta.DeployedAt.UTC()
 			d.DeployedAt = &at
 		}
-		if d.Target == localcloud.TargetName {
-			_, s := cloud.FindStage(name)
-			d.Missing = s == nil
+		if d.Target != "" {
+			if d.Missing, err = missing(env, dir, appName, d.Target, name); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, d)
 	}
@@ -95,9 +94,14 @@ func runDeployed(env *Env, g *globalOptions, o *deployedOptions) error {
 	if err != nil {
 		return err
 	}
-	stages, err := readDeployedStages(dir, p.AppName())
+	stages, err := readDeployedStages(env, dir, p.AppName())
 	if err != nil {
 		return err
+	}
+	for i := range stages {
+		if s, err := p.Resolve(stages[i].Stage, config.APIHandler, config.Overrides{}); err == nil {
+			stages[i].Protected = s.Protected
+		}
 	}
 	if o.json {
 		return writeJSON(env.Out, stages)
@@ -115,7 +119,7 @@ func runDeployed(env *Env, g *globalOptions, o *deployedOptions) error {
 	rows := make([][]string, 0, len(stages))
 	for _, s := range stages {
 		if !s.Deployed {
-			rows = append(rows, []string{s.Stage, "-", "-", "(deleted)", "-", "-"})
+			rows = append(rows, []string{s.Stage, "-", "-", "(deleted)", "-", "-", protectedMark(s.Protected)})
 			continue
 		}
 		if s.Missing {
@@ -129,9 +133,29 @@ func runDeployed(env *Env, g *globalOptions, o *deployedOptions) error {
 		if s.DeployedAt != nil {
 			at = s.DeployedAt.Format("2006-01-02 15:04:05Z")
 		}
-		rows = append(rows, []string{s.Stage, dash(s.Target), dash(s.RestAPIID), dash(s.RestAPIURL), hash, at})
+		rows = append(rows, []string{s.Stage, dash(s.Target), dash(s.RestAPIID), dash(s.RestAPIURL), hash, at, protectedMark(s.Protected)})
 	}
-	return writeTable(env.Out, []string{"STAGE", "TARGET", "REST API ID", "URL", "ARTIFACT", "DEPLOYED AT"}, rows)
+	return writeTable(env.Out, []string{"STAGE", "TARGET", "REST API ID", "URL", "ARTIFACT", "DEPLOYED AT", "PROTECTED"}, rows)
+}
+
+func protectedMark(p bool) string {
+	if p {
+		return "yes"
+	}
+	return "-"
+}
+
+// missing reports whether a stage recorded as deployed with targetName is unknown to that target.
+func missing(env *Env, dir, appName, targetName, stage string) (bool, error) {
+	tgt, err := newTarget(targetOptions{Name: targetName, ProjectDir: dir, AppName: appName, Env: env})
+	if err != nil {
+		return false, err
+	}
+	d, err := tgt.Describe(context.Background(), stage)
+	if err != nil {
+		return false, err
+	}
+	return !d.Deployed, nil
 }
 
 // warnMissing says that stage is recorded as deployed locally while the local cloud does not have it, and
@@ -145,8 +169,8 @@ func warnMissing(w io.Writer, stage string) {
 // deployed stage of that name (stage names win), else an id some record names. viaStage is the stage
 // when value named one. The shared API must belong to targetName. Anything else is an error listing the
 // deployed stages and their ids.
-func resolveRestAPI(dir string, p *config.Project, targetName, value string) (id, viaStage string, err error) {
-	stages, err := readDeployedStages(dir, p.AppName())
+func resolveRestAPI(env *Env, dir string, p *config.Project, targetName, value string) (id, viaStage string, err error) {
+	stages, err := readDeployedStages(env, dir, p.AppName())
 	if err != nil {
 		return "", "", err
 	}

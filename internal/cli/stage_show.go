@@ -46,6 +46,7 @@ type shownValue struct {
 type stageShowJSON struct {
 	Stage                string                           `json:"stage"`
 	Defined              bool                             `json:"defined"`
+	Protected            bool                             `json:"protected"`
 	FunctionName         string                           `json:"function_name"`
 	Settings             map[string]shownValue            `json:"settings"`
 	EnvironmentVariables map[string]shownValue            `json:"environment_variables"`
@@ -86,7 +87,7 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 	if err != nil {
 		return err
 	}
-	out := stageShowJSON{Stage: name, Defined: p.HasStage(name), FunctionName: s.FunctionName(),
+	out := stageShowJSON{Stage: name, Defined: p.HasStage(name), Protected: s.Protected, FunctionName: s.FunctionName(),
 		Settings: settingsOf(s), EnvironmentVariables: envOf(s, o.showValues), Functions: map[string]map[string]shownValue{}}
 	base := out.Settings
 	baseEnv := envOf(s, true)
@@ -123,7 +124,11 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 	if !out.Defined {
 		note = " (not declared in " + config.RelPath + ": top-level settings)"
 	}
-	fmt.Fprintf(env.Out, "Stage %s%s, function %s (%s)\n\n", name, note, config.APIHandler, out.FunctionName)
+	fmt.Fprintf(env.Out, "Stage %s%s, function %s (%s)\n", name, note, config.APIHandler, out.FunctionName)
+	if s.Protected {
+		fmt.Fprintf(env.Out, "Protected: deploy, promote to, rollback and delete need --confirm %s\n", name)
+	}
+	fmt.Fprintln(env.Out)
 	if err := writeTable(env.Out, []string{"SETTING", "VALUE", "SOURCE"}, rowsOf(out.Settings, "")); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/coworks-go/coworks/internal/build"
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/target"
@@ -40,16 +41,13 @@ func newTarget(o targetOptions) (target.Target, error) {
 			Port:   o.Port,
 			Logger: targetLogger(o.Env),
 		}), nil
-	case "terraform":
-		// Fail before the build when the deploy could not go anywhere.
-		if _, err := terraform.Region(o.Stage, o.Env.Getenv); err != nil {
-			return nil, err
-		}
+	case terraform.TargetName:
 		return terraform.NewTarget(terraform.TargetOptions{
-			ProjectDir: o.ProjectDir,
-			Getenv:     o.Env.Getenv,
-			Progress:   o.Env.Err,
-			Now:        o.Env.Now,
+			ProjectDir:   o.ProjectDir,
+			Getenv:       o.Env.Getenv,
+			Progress:     o.Env.Err,
+			Now:          o.Env.Now,
+			FindArtifact: func(sha string) (target.Artifact, bool) { return cachedArtifact(o.ProjectDir, sha) },
 		}), nil
 	}
 	return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", o.Name, strings.Join(targetNames, " or ")), "cws deployed   (shows each stage's target)")
@@ -65,4 +63,13 @@ func targetLogger(env *Env) *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(env.Err, &slog.HandlerOptions{Level: level}))
+}
+
+// cachedArtifact finds in the project's build cache the zip with hash sha, as a target deploys it.
+func cachedArtifact(dir, sha string) (target.Artifact, bool) {
+	a, ok := build.Cached(dir, "", sha)
+	if !ok {
+		return target.Artifact{}, false
+	}
+	return target.Artifact{ZipPath: a.ZipPath, BinaryPath: a.HostBinary, SHA256: a.SHA256, Routes: a.Routes}, true
 }

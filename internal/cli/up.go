@@ -78,6 +78,9 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 			how = fmt.Sprintf(", sharing REST API %s with %s", sharedID, stages[0].StageName)
 		}
 		fmt.Fprintf(env.Err, "Deploying stage %s to the local cloud (%d/%d)%s\n", s.StageName, i+1, len(stages), how)
+		if err := confirmProtected(env, s, "", "deploy stage "+s.StageName, "cws deploy --stage "+s.StageName); err != nil {
+			return err
+		}
 		report, err := deployStage(ctx, env, stageDeploy{
 			dir: dir, project: p, stage: s, target: localcloud.TargetName, restAPIID: sharedID, wait: defaultLockWait,
 		})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/coworks-go/coworks/internal/deployed"
-	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/spf13/cobra"
 )
 
@@ -44,11 +43,9 @@ func runURL(env *Env, g *globalOptions) error {
 		return err
 	}
 	fmt.Fprintln(env.Out, url)
-	if meta, err := deployed.LoadMeta(dir, name); err == nil && meta != nil && meta.Target == localcloud.TargetName {
-		if st, err := localcloud.Load(dir); err == nil {
-			if _, s := st.FindStage(name); s == nil {
-				warnMissing(env.Err, name)
-			}
+	if meta, err := deployed.LoadMeta(dir, name); err == nil && meta != nil && meta.Target != "" {
+		if gone, err := missing(env, dir, p.AppName(), meta.Target, name); err == nil && gone {
+			warnMissing(env.Err, name)
 		}
 	}
 	return nil

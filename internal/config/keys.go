@@ -102,6 +102,8 @@ var Keys = []*Key{
 	{Name: "terraform_backend", Type: TypeObject, Lookup: LookupStage, Ours: true, Doc: "Terraform backend of the stage, e.g. {\"s3\": {\"bucket\": \"...\"}}."},
 	{Name: "local_gateway_port", Type: TypeInt, Lookup: LookupTop, Default: `8000`, Min: 1, Max: 65535, HasRange: true, Ours: true, Doc: "TCP port of the local cloud's gateway on 127.0.0.1."},
 	{Name: "extends", Type: TypeString, Lookup: LookupStageOnly, Ours: true, Doc: "Name of another stage whose values this stage inherits (stage, then its extends chain, then top level)."},
+	{Name: "protected", Type: TypeBool, Lookup: LookupStage, Default: `false`, Ours: true, Doc: "Deploying, promoting to, rolling back or deleting the stage needs --confirm STAGE (or typing its name in a terminal)."},
+	{Name: "keep_artifacts", Type: TypeInt, Lookup: LookupStage, Default: `10`, Min: 1, Max: 100, HasRange: true, Ours: true, Doc: "How many of the stage's most recent artifacts are kept so that cws rollback can deploy them again (1 to 100)."},
 }
 
 var keyIndex = func() map[string]*Key {

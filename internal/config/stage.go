@@ -1,6 +1,10 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -87,6 +91,10 @@ type Stage struct {
 	LocalGatewayPort int
 	// Extends is the stage's own extends value.
 	Extends string
+	// Protected makes deploying, promoting to, rolling back and deleting the stage need a confirmation.
+	Protected bool
+	// KeepArtifacts is how many of the stage's most recent artifacts are kept for rollbacks (default 10).
+	KeepArtifacts int
 
 	// Settings lists every key's effective value and source, in Keys order.
 	Settings []Setting
@@ -270,6 +278,12 @@ func (s *Stage) assign(k *Key, v *Value, path string) error {
 		return err
 	case "extends":
 		return str(&s.Extends)
+	case "protected":
+		return boolean(&s.Protected)
+	case "keep_artifacts":
+		n, err := integer()
+		s.KeepArtifacts = n
+		return err
 	}
 	return nil
 }
@@ -330,4 +344,26 @@ func customDomain(v *Value, path string) (*CustomDomain, error) {
 		}
 	}
 	return d, nil
+}
+
+// lifecycleKeys are the keys that say how cws treats a stage, not what it deploys: Hash leaves them out.
+var lifecycleKeys = map[string]bool{"protected": true, "keep_artifacts": true}
+
+// Hash is the hex SHA-256 of the stage's effective configuration: every setting's key and value (not where
+// it came from), save those that change how cws treats the stage rather than what it deploys. Two stages,
+// or one stage at two times, with the same hash deploy the same configuration.
+func (s *Stage) Hash() string {
+	h := sha256.New()
+	for _, st := range s.Settings {
+		if lifecycleKeys[st.Key] {
+			continue
+		}
+		var v any
+		if st.Value != nil {
+			v = st.Value.Interface()
+		}
+		data, _ := json.Marshal(v) // maps marshal with sorted keys
+		fmt.Fprintf(h, "%s=%s\n", st.Key, data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
