@@ -12,7 +12,7 @@ import (
 func newStageCommand(env *Env, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stage",
-		Short: "List, add, remove, show and compare stages",
+		Short: "List, add, remove, show and compare stages; prune the stages of deleted branches",
 	}
 	cmd.AddCommand(
 		newStageListCommand(env, g),
@@ -20,6 +20,7 @@ func newStageCommand(env *Env, g *globalOptions) *cobra.Command {
 		newStageRmCommand(env, g),
 		newStageShowCommand(env, g),
 		newStageDiffCommand(env, g),
+		newStagePruneCommand(env, g),
 	)
 	return cmd
 }
