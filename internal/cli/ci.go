@@ -28,7 +28,9 @@ func newCICommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 type ciGitHubOptions struct {
-	roleARN    string
+	production  string
+	promoteFrom string
+	roleARN     string
 	region     string
 	cwsVersion string
 	force      bool
@@ -55,6 +57,8 @@ func newCIGitHubCommand(env *Env, g *globalOptions) *cobra.Command {
 	f.StringVar(&o.roleARN, "role-arn", "", "IAM role the jobs assume (default: the repository variable "+ghworkflow.RoleVariable+")")
 	f.StringVar(&o.region, "region", "", "AWS region (default: the config's aws_region, else the repository variable "+ghworkflow.RegionVariable+")")
 	f.StringVar(&o.cwsVersion, "cws-version", "", "cws version the jobs install (default: this one when it is a release, else latest)")
+	f.StringVar(&o.production, "production", "prod", "the protected stage a published release (or a manual run) promotes to")
+	f.StringVar(&o.promoteFrom, "promote-from", "main", "the tested stage promoted to production by default (a manual run may name another)")
 	f.BoolVar(&o.force, "force", false, "overwrite an existing workflow")
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
@@ -66,6 +70,9 @@ type ciGitHubReport struct {
 	RoleARN    string `json:"role_arn"`
 	Region     string `json:"region"`
 	CwsVersion string `json:"cws_version"`
+	// Production is the stage releases are promoted to, PromoteFrom the stage they are promoted from.
+	Production  string `json:"production"`
+	PromoteFrom string `json:"promote_from"`
 }
 
 var releaseRE = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+$`)
@@ -95,7 +102,8 @@ func runCIGitHub(env *Env, g *globalOptions, o *ciGitHubOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := ghworkflow.Options{RoleARN: o.roleARN, Region: o.region, ProjectDir: filepath.ToSlash(rel), CwsVersion: o.cwsVersion}
+	opts := ghworkflow.Options{RoleARN: o.roleARN, Region: o.region, ProjectDir: filepath.ToSlash(rel), CwsVersion: o.cwsVersion,
+		Production: o.production, PromoteFrom: o.promoteFrom}
 	if opts.Region == "" {
 		opts.Region = top.AWSRegion
 	}
@@ -124,18 +132,24 @@ func runCIGitHub(env *Env, g *globalOptions, o *ciGitHubOptions) error {
 	if err := safefile.Write(path, workflow, 0o644); err != nil {
 		return fmt.Errorf("write the workflow: %w", err)
 	}
-	report := ciGitHubReport{Path: shown, RoleARN: opts.RoleARN, Region: opts.Region, CwsVersion: opts.CwsVersion}
+	report := ciGitHubReport{Path: shown, RoleARN: opts.RoleARN, Region: opts.Region, CwsVersion: opts.CwsVersion,
+		Production: o.production, PromoteFrom: o.promoteFrom}
 	if o.json {
 		return writeJSON(env.Out, report)
 	}
 	w := env.Out
-	fmt.Fprintf(w, "Wrote %s: a push to a branch deploys stage @branch; deleting the branch deletes it.\n", shown)
+	fmt.Fprintf(w, "Wrote %s: a push to a branch deploys stage @branch; deleting the branch deletes it; a published release promotes stage %s to %s.\n",
+		shown, o.promoteFrom, o.production)
 	steps := []string{"Create the IAM role GitHub's OIDC provider lets the workflow assume (docs/deploy-aws.md, \"A stage per branch\")."}
 	if opts.RoleARN == "" {
 		steps = append(steps, fmt.Sprintf("Set the repository variable %s to its ARN: gh variable set %s --body arn:aws:iam::ACCOUNT:role/ROLE", ghworkflow.RoleVariable, ghworkflow.RoleVariable))
 	}
 	if opts.Region == "" {
 		steps = append(steps, fmt.Sprintf("Set the repository variable %s (no aws_region at the config's top level): gh variable set %s --body eu-west-1", ghworkflow.RegionVariable, ghworkflow.RegionVariable))
+	}
+	if prod, err := p.Resolve(o.production, "", config.Overrides{}); err == nil && (!p.HasStage(o.production) || !prod.Protected) {
+		steps = append(steps, fmt.Sprintf(`Protect the production stage: set "protected": true in stages.%s of %s (cws stage show %s shows it), and give the GitHub environment %s required reviewers.`,
+			o.production, config.RelPath, o.production, o.production))
 	}
 	steps = append(steps, fmt.Sprintf("Commit and push: git add %s && git commit -m 'cws: a stage per branch' && git push", shown))
 	fmt.Fprintln(w, "Next:")

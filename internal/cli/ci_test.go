@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,8 @@ import (
 
 	"github.com/coworks-go/coworks/internal/ghworkflow"
 )
+
+var quotedVarRE = regexp.MustCompile(`"\$[A-Z_]+"`)
 
 // workflowCwsCommands returns the argument lists of every cws command the workflow's run scripts call.
 func workflowCwsCommands(t *testing.T, workflow []byte) [][]string {
@@ -29,6 +33,8 @@ func workflowCwsCommands(t *testing.T, workflow []byte) [][]string {
 			for _, line := range strings.Split(run.Run.Value, "\n") {
 				for _, segment := range strings.FieldsFunc(line, func(r rune) bool { return r == ';' || r == '|' || r == '&' }) {
 					segment, _, _ = strings.Cut(segment, ">") // the redirection of its output
+					// A quoted variable the step's env sets ("$FROM") is one word: a stage name.
+					segment = quotedVarRE.ReplaceAllString(segment, "dev")
 					words := strings.Fields(segment)
 					if len(words) == 0 || words[0] != "cws" {
 						continue
@@ -87,8 +93,15 @@ func TestWorkflowCwsCommandsExist(t *testing.T) {
 			t.Errorf("cws %s passes the check", bad)
 		}
 	}
-	// Not vacuous: the deploy and the delete of the branch's stage are there.
-	if got := strings.Join(names, ","); got != "cws deploy,cws delete" && got != "cws delete,cws deploy" {
-		t.Errorf("cws commands of the workflow: %q, want the deploy and the delete", got)
+	// Not vacuous: the deploy and the delete of the branch's stage are there, and the promote to production
+	// with the build before it.
+	slices.Sort(names)
+	if got := strings.Join(names, ","); got != "cws build,cws delete,cws deploy,cws promote" {
+		t.Errorf("cws commands of the workflow: %q, want the build, delete, deploy and promote", got)
+	}
+	for _, bad := range []string{"promote --from dev --to prod --confirm", "promote --from dev --to prod --target aws"} {
+		if _, err := checkCwsCommand(t, strings.Fields(bad)); err == nil {
+			t.Errorf("cws %s passes the check", bad)
+		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 type promoteOptions struct {
-	from, to, confirm string
+	from, to, confirm, target string
 	plan, json        bool
 	wait              time.Duration
 }
@@ -40,6 +40,7 @@ func newPromoteCommand(env *Env, g *globalOptions) *cobra.Command {
 	f.StringVar(&o.from, "from", "", "the stage whose artifact is promoted (required)")
 	f.StringVar(&o.to, "to", "", "the stage to deploy it to (required)")
 	f.StringVar(&o.confirm, "confirm", "", "the --to stage's name, when it is protected")
+	f.StringVar(&o.target, "target", "", "target of stages this machine has no record of, local or terraform (default: each stage's deploy_target)")
 	f.BoolVar(&o.plan, "plan", false, "show what would change and change nothing")
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	f.DurationVar(&o.wait, "wait", defaultLockWait, "how long to wait for another cws changing either stage")
@@ -85,11 +86,11 @@ func runPromote(ctx context.Context, env *Env, g *globalOptions, o *promoteOptio
 	if err != nil {
 		return err
 	}
-	fromTarget, err := stageTargetName(dir, fromStage, "", "cws deployed")
+	fromTarget, err := stageTargetName(dir, fromStage, o.target, "cws promote --from "+from+" --to "+to)
 	if err != nil {
 		return err
 	}
-	toTarget, err := stageTargetName(dir, toStage, "", "cws deployed")
+	toTarget, err := stageTargetName(dir, toStage, o.target, "cws promote --from "+from+" --to "+to)
 	if err != nil {
 		return err
 	}
