@@ -31,10 +31,10 @@ type ciGitHubOptions struct {
 	production  string
 	promoteFrom string
 	roleARN     string
-	region     string
-	cwsVersion string
-	force      bool
-	json       bool
+	region      string
+	cwsVersion  string
+	force       bool
+	json        bool
 }
 
 func newCIGitHubCommand(env *Env, g *globalOptions) *cobra.Command {

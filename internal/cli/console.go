@@ -17,8 +17,8 @@ import (
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/gateway/console"
 	"github.com/coworks-go/coworks/internal/localcloud"
-	"github.com/coworks-go/coworks/internal/target"
 	"github.com/coworks-go/coworks/internal/logs"
+	"github.com/coworks-go/coworks/internal/target"
 	"github.com/spf13/cobra"
 )
 

@@ -16,8 +16,8 @@ import (
 
 type promoteOptions struct {
 	from, to, confirm, target string
-	plan, json        bool
-	wait              time.Duration
+	plan, json                bool
+	wait                      time.Duration
 }
 
 func newPromoteCommand(env *Env, g *globalOptions) *cobra.Command {
