@@ -216,8 +216,8 @@ func Kept(entries []Entry, keep int) []string {
 }
 
 // Choose returns the entry a rollback goes back to. to is "" for the newest successful entry whose artifact
-// differs from the running one, older than the entry that first deployed what runs (so rollbacks in a row
-// walk back); "N" (or "#N") for entry N; otherwise a
+// differs from the running one, older than the running entry or, when that is a rollback, than the entry it
+// returned to (so rollbacks in a row walk back in time); "N" (or "#N") for entry N; otherwise a
 // prefix (at least 4 characters) of an artifact hash, base64 as cws shows it, matching the newest entry with
 // that artifact. The entry must be successful and not a delete. Errors wrap ErrNotDeployed or ErrNoEntry.
 func (h *History) Choose(to string) (*Entry, error) {
@@ -227,10 +227,10 @@ func (h *History) Choose(to string) (*Entry, error) {
 	cur := h.entry(h.Current)
 	usable := func(e *Entry) bool { return e.OK() && e.Action != ActionDelete && e.ArtifactSHA256 != "" }
 	if to == "" {
-		// Older than the entry that first deployed what runs now, so that rollbacks in a row walk back.
+		// Older than the entry a running rollback returned to, so that rollbacks in a row walk back in time.
 		base := h.Current
-		for e := h.entry(base); e != nil && e.Action == ActionRollback && e.RolledBackTo > 0 && e.RolledBackTo < base; e = h.entry(base) {
-			base = e.RolledBackTo
+		if cur != nil && cur.Action == ActionRollback && cur.RolledBackTo > 0 && cur.RolledBackTo < base {
+			base = cur.RolledBackTo
 		}
 		for i := range h.Entries {
 			e := &h.Entries[i]
