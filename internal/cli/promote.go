@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/deployed"
@@ -15,9 +16,23 @@ import (
 )
 
 type promoteOptions struct {
-	from, to, confirm, target string
-	plan, json                bool
-	wait                      time.Duration
+	from, to, target string
+	changeFlags
+}
+
+// changeFlags are the flags of the commands that change a stage without building (promote, rollback).
+type changeFlags struct {
+	confirm    string
+	plan, json bool
+	wait       time.Duration
+}
+
+// add registers the flags; whose names the stage --confirm must name.
+func (c *changeFlags) add(f *pflag.FlagSet, whose string) {
+	f.StringVar(&c.confirm, "confirm", "", whose+", when it is protected")
+	f.BoolVar(&c.plan, "plan", false, "show what would change and change nothing")
+	f.BoolVar(&c.json, "json", false, "print JSON")
+	f.DurationVar(&c.wait, "wait", defaultLockWait, "how long to wait for another cws changing the stage")
 }
 
 func newPromoteCommand(env *Env, g *globalOptions) *cobra.Command {
@@ -39,11 +54,8 @@ func newPromoteCommand(env *Env, g *globalOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.from, "from", "", "the stage whose artifact is promoted (required)")
 	f.StringVar(&o.to, "to", "", "the stage to deploy it to (required)")
-	f.StringVar(&o.confirm, "confirm", "", "the --to stage's name, when it is protected")
 	f.StringVar(&o.target, "target", "", "target of stages this machine has no record of, local or terraform (default: each stage's deploy_target)")
-	f.BoolVar(&o.plan, "plan", false, "show what would change and change nothing")
-	f.BoolVar(&o.json, "json", false, "print JSON")
-	f.DurationVar(&o.wait, "wait", defaultLockWait, "how long to wait for another cws changing either stage")
+	o.add(f, "the --to stage's name")
 	cmd.MarkFlagRequired("from")
 	cmd.MarkFlagRequired("to")
 	return cmd

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,9 +12,8 @@ import (
 )
 
 type rollbackOptions struct {
-	to, confirm string
-	plan, json  bool
-	wait        time.Duration
+	to string
+	changeFlags
 }
 
 func newRollbackCommand(env *Env, g *globalOptions) *cobra.Command {
@@ -35,10 +33,7 @@ func newRollbackCommand(env *Env, g *globalOptions) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.to, "to", "", "the entry to return to: its number, or the start of its artifact's sha256 (default: the previous artifact)")
-	f.StringVar(&o.confirm, "confirm", "", "the stage's name, when it is protected")
-	f.BoolVar(&o.plan, "plan", false, "show what would change and change nothing")
-	f.BoolVar(&o.json, "json", false, "print JSON")
-	f.DurationVar(&o.wait, "wait", defaultLockWait, "how long to wait for another cws changing the stage")
+	o.add(f, "the stage's name")
 	return cmd
 }
 
