@@ -60,7 +60,9 @@ type localSecret struct {
 func (l *Local) Kind() string { return "local" }
 
 // Where returns the stage's file, relative to the project.
-func (l *Local) Where() string { return filepath.ToSlash(filepath.Join(".chalice", "local", "secrets", l.stage+".json")) }
+func (l *Local) Where() string {
+	return filepath.ToSlash(filepath.Join(".chalice", "local", "secrets", l.stage+".json"))
+}
 
 func (l *Local) path() string { return filepath.Join(Dir(l.project), l.stage+".json") }
 
