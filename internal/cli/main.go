@@ -163,6 +163,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newRunCommand(env, g),
 		newGatewayCommand(env, g),
 		newUpCommand(env, g),
+		newSecretCommand(env, g),
 	)
 	for _, cmd := range root.Commands() {
 		withUsageTry(cmd)

@@ -20,6 +20,7 @@ import (
 	"github.com/coworks-go/coworks/internal/build"
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/gateway"
+	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/runtimeapi"
 	"github.com/fsnotify/fsnotify"
 	"github.com/spf13/cobra"
@@ -64,6 +65,10 @@ func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions) er
 	if err != nil {
 		return err
 	}
+	if s.DeployTarget != localcloud.TargetName {
+		fmt.Fprintf(env.Err, "Note: stage %s keeps its secrets in SSM (deploy_target %s); cws run gives the function the local ones only (cws secret set NAME --stage %s --target local)\n",
+			s.StageName, s.DeployTarget, s.StageName)
+	}
 	gw, err := gateway.New(apis, gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
 	if err != nil {
 		return err
@@ -89,16 +94,20 @@ func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, e
 		return nil, nil, err
 	}
 	rs.dir = dir
+	vars, err := stageEnvironment(dir, s.StageName, s.EnvironmentVariables)
+	if err != nil {
+		return nil, nil, err
+	}
 	art, err := build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, Progress: rs.env.Err})
 	if err != nil {
 		return nil, nil, withTry(fmt.Errorf("build: %w", err), "fix the error above, then run cws run again")
 	}
-	return []gateway.API{runAPI(s, art)}, s, nil
+	return []gateway.API{runAPI(s, art, vars)}, s, nil
 }
 
-// runAPI is the API cws run serves: stage s with build art, also at the root, with the binary media types
-// a deploy gives the API.
-func runAPI(s *config.Stage, art *build.Artifact) gateway.API {
+// runAPI is the API cws run serves: stage s with build art and environment vars (the stage's variables and
+// local secrets), also at the root, with the binary media types a deploy gives the API.
+func runAPI(s *config.Stage, art *build.Artifact, vars map[string]string) gateway.API {
 	sum := sha256.Sum256([]byte(s.AppName + "/" + s.StageName))
 	var reserved *int
 	if s.ReservedConcurrency.Set {
@@ -108,7 +117,7 @@ func runAPI(s *config.Stage, art *build.Artifact) gateway.API {
 		Name:       s.FunctionName(),
 		Stage:      s.StageName,
 		Executable: art.HostBinary,
-		Env:        s.EnvironmentVariables,
+		Env:        vars,
 		MemoryMB:   s.LambdaMemorySize,
 		Timeout:    time.Duration(s.LambdaTimeout) * time.Second,
 		Region:     s.AWSRegion,
@@ -135,12 +144,16 @@ func (rs *runSession) watch(ctx context.Context) {
 			if !ok {
 				return
 			}
+			created := false
 			if ev.Has(fsnotify.Create) {
 				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() && !skipDir(rs.dir, ev.Name) {
 					addTree(w, ev.Name)
+					// The first cws secret set creates the store's directory and its file at once: the
+					// file's own event may come before the directory is watched.
+					created = true
 				}
 			}
-			if watched(rs.dir, ev.Name) {
+			if created || watched(rs.dir, ev.Name) {
 				timer = time.After(100 * time.Millisecond) // debounce: editors write several times
 			}
 		case err, ok := <-w.Errors:
@@ -188,13 +201,14 @@ func addTree(w *fsnotify.Watcher, dir string) {
 	})
 }
 
-// skipDir excludes hidden directories (but .chalice itself), vendor, node_modules and testdata.
+// skipDir excludes hidden directories (but .chalice and the local secret store), vendor, node_modules and testdata.
 func skipDir(project, path string) bool {
 	rel, err := filepath.Rel(project, path)
 	if err != nil {
 		return true
 	}
-	if rel == ".chalice" {
+	switch filepath.ToSlash(rel) {
+	case ".chalice", ".chalice/local", ".chalice/local/secrets": // config.json, and the local secrets
 		return false
 	}
 	base := filepath.Base(path)
@@ -202,7 +216,8 @@ func skipDir(project, path string) bool {
 		strings.HasPrefix(filepath.ToSlash(rel), ".chalice/")
 }
 
-// watched reports whether a change to path calls for a rebuild: Go sources, go.mod, go.sum, the config.
+// watched reports whether a change to path calls for a rebuild: Go sources, go.mod, go.sum, the config, the
+// local secrets (the build is then reused: only the function's environment changes).
 func watched(project, path string) bool {
 	rel, err := filepath.Rel(project, path)
 	if err != nil {
@@ -210,7 +225,7 @@ func watched(project, path string) bool {
 	}
 	rel = filepath.ToSlash(rel)
 	base := filepath.Base(path)
-	return rel == ".chalice/config.json" || base == "go.mod" || base == "go.sum" ||
+	return rel == ".chalice/config.json" || (strings.HasPrefix(rel, ".chalice/local/secrets/") && strings.HasSuffix(rel, ".json")) || base == "go.mod" || base == "go.sum" ||
 		(strings.HasSuffix(base, ".go") && !strings.HasPrefix(base, ".") && !strings.HasPrefix(rel, ".chalice/"))
 }
 

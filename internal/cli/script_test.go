@@ -80,6 +80,7 @@ func TestScripts(t *testing.T) {
 			"freeport": cmdFreePort,
 			"setmatch": cmdSetMatch,
 			"randfile": cmdRandFile,
+			"ssmfake":  cmdSSMFake,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) { // sleep DURATION
 				d, err := time.ParseDuration(strings.Join(args, ""))
 				ts.Check(err)

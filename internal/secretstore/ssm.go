@@ -11,6 +11,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go/logging"
 	"github.com/coworks-go/coworks/secrets"
 )
 
@@ -30,7 +31,8 @@ var _ Store = (*SSM)(nil)
 // the shared config and credentials files, AWS_ACCESS_KEY_ID..., AWS_ENDPOINT_URL(_SSM). Credentials are
 // resolved at the first call. now is the clock of Updated times after Set; nil means time.Now.
 func NewSSM(ctx context.Context, app, stage, region string, now func() time.Time) (*SSM, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	// The SDK's own log lines (IMDS fallbacks, retries) would interleave with cws's output; its errors say enough.
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region), awsconfig.WithLogger(logging.Nop{}))
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}

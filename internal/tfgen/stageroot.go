@@ -179,7 +179,8 @@ func managedRole(fb *hclwrite.Body, in Input, fnName string, tags map[string]str
 		n++
 	}
 	fb.AppendNewline()
-	return n
+	secretsPolicy(fb, in)
+	return n + 1
 }
 
 // function writes the Lambda function; it returns the number of resources.
@@ -210,9 +211,9 @@ func function(fb *hclwrite.Body, in Input, fnName, role string, tags map[string]
 		b.SetAttributeValue("layers", strList(f.Layers))
 	}
 	b.SetAttributeValue("tags", strMap(tags))
-	if len(f.Environment) > 0 {
+	if env := functionEnvironment(in); len(env) > 0 {
 		b.AppendNewline()
-		b.AppendNewBlock("environment", nil).Body().SetAttributeValue("variables", strMap(f.Environment))
+		b.AppendNewBlock("environment", nil).Body().SetAttributeValue("variables", strMap(env))
 	}
 	if len(f.SubnetIDs) > 0 {
 		b.AppendNewline()
@@ -238,6 +239,7 @@ func function(fb *hclwrite.Body, in Input, fnName, role string, tags map[string]
 		for _, a := range attach {
 			deps = append(deps, ref("aws_iam_role_policy_attachment."+a))
 		}
+		deps = append(deps, ref("aws_iam_role_policy."+secretsPolicyName)) // read at the first cold start
 	}
 	b.AppendNewline()
 	b.SetAttributeRaw("depends_on", hclwrite.TokensForTuple(deps))

@@ -22,6 +22,39 @@ resource "aws_iam_role_policy_attachment" "basic_execution" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 }
 
+# The function reads its stage's secrets (SSM parameters under /cws/simple/master/, set with cws secret set) at
+# each cold start; CWS_SECRETS_PATH tells it where. Their values never pass through Terraform.
+locals {
+  secrets_path_arn = "arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:parameter/cws/simple/master"
+}
+
+resource "aws_iam_role_policy" "secrets" {
+  name = "cws-secrets"
+  role = aws_iam_role.function.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ReadTheStageSecrets"
+      Effect   = "Allow"
+      Action   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+      Resource = [local.secrets_path_arn, "${local.secrets_path_arn}/*"]
+      }, {
+      Sid      = "DecryptThemThroughSSM"
+      Effect   = "Allow"
+      Action   = "kms:Decrypt"
+      Resource = "arn:${data.aws_partition.current.partition}:kms:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:key/*"
+      Condition = {
+        StringEquals = {
+          "kms:ViaService" = "ssm.${data.aws_region.current.region}.${data.aws_partition.current.dns_suffix}"
+        }
+        StringLike = {
+          "kms:EncryptionContext:PARAMETER_ARN" = "${local.secrets_path_arn}/*"
+        }
+      }
+    }]
+  })
+}
+
 resource "aws_cloudwatch_log_group" "function" {
   name = "/aws/lambda/simple-master"
   tags = {
@@ -50,12 +83,13 @@ resource "aws_lambda_function" "function" {
 
   environment {
     variables = {
-      GREETING    = "hello $${not-interpolated}"
-      STAGE_COLOR = "blue"
+      CWS_SECRETS_PATH = "/cws/simple/master/"
+      GREETING         = "hello $${not-interpolated}"
+      STAGE_COLOR      = "blue"
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy_attachment.basic_execution]
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy_attachment.basic_execution, aws_iam_role_policy.secrets]
 }
 
 resource "aws_lambda_permission" "api" {
