@@ -45,15 +45,13 @@ func newSecretSetCommand(env *Env, g *globalOptions) *cobra.Command {
 			"from a prompt that does not echo it; never from the command line, where shell history would keep it.",
 		Example: "  cws secret set DB_PASSWORD --stage dev            (prompts)\n" +
 			"  cws secret set TLS_KEY --stage prod < key.pem",
-		Args: func(cmd *cobra.Command, args []string) error {
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				// Never quote the extra argument: it may be the value.
 				return withTry(errors.New("cws secret set takes the value from stdin or a prompt, not from the command line (shell history keeps it: if that was the value, consider it exposed)"),
 					"cws secret set NAME --stage STAGE   (then type the value), or: cws secret set NAME --stage STAGE < FILE")
 			}
-			return cobra.ExactArgs(1)(cmd, args)
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSecretSet(cmd.Context(), env, g, o, args[0])
 		},
 	}

@@ -34,7 +34,7 @@ func readSecretValue(env *Env, name, stage string) (string, error) {
 	}
 	if len(data) > secretstore.MaxValueBytes+2 {
 		return "", withTry(fmt.Errorf("secret %s: the value is over %d bytes, the most a secret holds (SSM's standard tier, and Lambda's 4 KB of variables)", name, secretstore.MaxValueBytes),
-			"keep large material (certificates bundles, files) elsewhere, e.g. in S3, and its location in the secret")
+			"keep large material (certificate bundles, files) elsewhere, e.g. in S3, and its location in the secret")
 	}
 	value, ok := strings.CutSuffix(string(data), "\r\n")
 	if !ok {
