@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,7 +36,7 @@ func invoke(t *testing.T, fake *ssmtest.Server, fn, event string) ([]byte, strin
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	logs := &logBuffer{}
+	logs := &functiontest.Buffer{}
 	pool, err := runtimeapi.NewPool(runtimeapi.FunctionConfig{
 		Name: "shop-prod", Stage: "prod", Executable: filepath.Join(binDir, fn), Env: env,
 		Region: ssmtest.Region, Timeout: 10 * time.Second, LogWriter: logs,
@@ -52,24 +51,6 @@ func invoke(t *testing.T, fake *ssmtest.Server, fn, event string) ([]byte, strin
 	}()
 	res, err := pool.Invoke(context.Background(), []byte(event), runtimeapi.InvokeOptions{})
 	return res.Payload, logs.String(), err
-}
-
-// logBuffer is a LogWriter the test reads while the pool writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestSSMFakeServerServiceConstructorSeesItsSecrets: a CoWorks service whose constructor runs in main's

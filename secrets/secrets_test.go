@@ -16,11 +16,7 @@ func useFake(t *testing.T, path string) *ssmtest.Server {
 	t.Helper()
 	fake := ssmtest.New()
 	t.Cleanup(fake.Close)
-	for _, kv := range fake.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_SESSION_TOKEN", "")
+	fake.Setenv(t)
 	t.Setenv(PathVariable, path)
 	resetLoaded(t)
 	return fake

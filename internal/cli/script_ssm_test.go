@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/coworks-go/coworks/internal/secretstore/ssmtest"
@@ -31,10 +30,7 @@ func cmdSSMFake(ts *testscript.TestScript, neg bool, args []string) {
 			ssmFakes.Delete(ts)
 			fake.Close()
 		})
-		for _, kv := range fake.Env() {
-			k, v, _ := strings.Cut(kv, "=")
-			ts.Setenv(k, v)
-		}
+		fake.Setenv(ts)
 		return
 	}
 	v, ok := ssmFakes.Load(ts)

@@ -31,6 +31,28 @@ func newSecretCommand(env *Env, g *globalOptions) *cobra.Command {
 	return cmd
 }
 
+// secretStage is the stage a secret command acts on, and its store.
+type secretStage struct {
+	dir     string
+	project *config.Project
+	stage   *config.Stage
+	store   secretstore.Store
+}
+
+// openSecretStage resolves the --stage value and opens the store of --target (default: the stage's
+// deploy_target).
+func openSecretStage(ctx context.Context, env *Env, g *globalOptions, o *secretOptions) (*secretStage, error) {
+	dir, p, s, err := resolveStage(env, g, config.APIHandler)
+	if err != nil {
+		return nil, err
+	}
+	store, err := secretStoreOf(ctx, env, dir, s, o.target)
+	if err != nil {
+		return nil, err
+	}
+	return &secretStage{dir: dir, project: p, stage: s, store: store}, nil
+}
+
 // addTargetFlag adds --target, the store to act on.
 func addTargetFlag(cmd *cobra.Command, o *secretOptions) {
 	cmd.Flags().StringVar(&o.target, "target", "", "local or terraform: the local store or SSM (default: the stage's deploy_target)")
@@ -60,15 +82,12 @@ func newSecretSetCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runSecretSet(ctx context.Context, env *Env, g *globalOptions, o *secretOptions, name string) error {
-	dir, p, s, err := resolveStage(env, g, config.APIHandler)
+	st, err := openSecretStage(ctx, env, g, o)
 	if err != nil {
 		return err
 	}
+	dir, p, s, store := st.dir, st.project, st.stage, st.store
 	if err := checkSecretName(p, s.StageName, name); err != nil {
-		return err
-	}
-	store, err := secretStoreOf(ctx, env, dir, s, o.target)
-	if err != nil {
 		return err
 	}
 	value, err := readSecretValue(env, name, s.StageName)
@@ -165,15 +184,12 @@ func newSecretListCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runSecretList(ctx context.Context, env *Env, g *globalOptions, o *secretOptions) error {
-	dir, _, s, err := resolveStage(env, g, config.APIHandler)
+	st, err := openSecretStage(ctx, env, g, o)
 	if err != nil {
 		return err
 	}
-	store, err := secretStoreOf(ctx, env, dir, s, o.target)
-	if err != nil {
-		return err
-	}
-	list, err := listSecrets(ctx, dir, store)
+	s, store := st.stage, st.store
+	list, err := listSecrets(ctx, st.dir, store)
 	if err != nil {
 		return err
 	}
@@ -224,14 +240,11 @@ func newSecretRmCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runSecretRm(ctx context.Context, env *Env, g *globalOptions, o *secretOptions, name string) error {
-	dir, _, s, err := resolveStage(env, g, config.APIHandler)
+	st, err := openSecretStage(ctx, env, g, o)
 	if err != nil {
 		return err
 	}
-	store, err := secretStoreOf(ctx, env, dir, s, o.target)
-	if err != nil {
-		return err
-	}
+	s, store := st.stage, st.store
 	if err := store.Remove(ctx, name); errors.Is(err, secretstore.ErrNotFound) {
 		return withTry(fmt.Errorf("stage %s has no secret %s in %s", s.StageName, name, store.Where()), "cws secret list --stage "+s.StageName)
 	} else if err != nil {

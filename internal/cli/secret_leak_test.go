@@ -14,30 +14,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/coworks-go/coworks/internal/functiontest"
 	"github.com/coworks-go/coworks/internal/secretstore/ssmtest"
 )
-
-// syncBuffer collects the output of every command, including what servers write from their goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestSSMFakeServerSecretValuesNeverLeak sets a local secret (stage dev) and an SSM secret (stage prod, on a
 // fake SSM server), then runs every command that reads, shows, builds, deploys, exports or serves those
@@ -69,13 +51,14 @@ func TestSSMFakeServerSecretValuesNeverLeak(t *testing.T) {
 	}
 	fake := ssmtest.New()
 	defer fake.Close()
-	for _, kv := range append(fake.Env(), "AWS_PROFILE=", "AWS_SESSION_TOKEN=", "GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
-		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost", "CHECKPOINT_DISABLE=1") {
+	fake.Setenv(t)
+	for _, kv := range []string{"GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
+		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost", "CHECKPOINT_DISABLE=1"} {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
 	devValue, prodValue := "leak-test-dev-"+randomHex(t), "leak-test-prod-"+randomHex(t)
-	out := &syncBuffer{}
+	out := &functiontest.Buffer{}
 	run := func(ctx context.Context, stdin string, args ...string) int {
 		env := &Env{Streams: Streams{In: strings.NewReader(stdin), Out: out, Err: out}, Getenv: os.Getenv, Now: time.Now,
 			Getwd: func() (string, error) { return project, nil }}
@@ -191,7 +174,7 @@ var servingURL = regexp.MustCompile(`Serving (?:the local cloud of \S+|stage dev
 
 // waitForURL waits for the URL of the Serving line after the first before ones, printed by a command
 // started in the background.
-func waitForURL(t *testing.T, out *syncBuffer, done chan int, before int) string {
+func waitForURL(t *testing.T, out *functiontest.Buffer, done chan int, before int) string {
 	t.Helper()
 	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		select {

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/coworks-go/coworks/internal/functiontest"
 	"github.com/coworks-go/coworks/internal/secretstore"
 )
 
@@ -47,7 +48,7 @@ func TestSecretSetPromptsWithEchoOff(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, ".chalice"), 0o755)
 	os.WriteFile(filepath.Join(dir, ".chalice", "config.json"), []byte(`{"version": "2.0", "app_name": "svc", "stages": {"dev": {}}}`), 0o644)
 
-	prompt := &syncBuffer{}
+	prompt := &functiontest.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		env := &Env{Streams: Streams{In: terminal, Out: prompt, Err: prompt}, Getenv: func(string) string { return "" },

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/coworks-go/coworks/internal/safefile"
-	"github.com/coworks-go/coworks/secrets"
 )
 
 // Permissions of the local store: only the user may read it.
@@ -82,10 +81,7 @@ func (l *Local) List(ctx context.Context) ([]Secret, error) {
 
 // Set creates or replaces name under the store's lock.
 func (l *Local) Set(ctx context.Context, name, value string) (Secret, error) {
-	if err := secrets.CheckName(name); err != nil {
-		return Secret{}, err
-	}
-	if err := CheckValue(value); err != nil {
+	if err := check(name, value); err != nil {
 		return Secret{}, err
 	}
 	s := Secret{Name: name, Value: value, Updated: l.now().UTC(), Source: l.Where()}

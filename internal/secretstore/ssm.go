@@ -76,10 +76,7 @@ func (s *SSM) List(ctx context.Context) ([]Secret, error) {
 
 // Set writes name as a SecureString, replacing an older value.
 func (s *SSM) Set(ctx context.Context, name, value string) (Secret, error) {
-	if err := secrets.CheckName(name); err != nil {
-		return Secret{}, err
-	}
-	if err := CheckValue(value); err != nil {
+	if err := check(name, value); err != nil {
 		return Secret{}, err
 	}
 	_, err := s.client.PutParameter(ctx, &ssm.PutParameterInput{

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/coworks-go/coworks/secrets"
 )
 
 // MaxValueBytes is the largest value a secret may hold: SSM's standard tier limit, and Lambda's limit on all of
@@ -58,6 +60,14 @@ func CheckValue(value string) error {
 		return fmt.Errorf("the value is %d bytes; a secret holds at most %d (SSM's standard tier, and Lambda's 4 KB of variables)", len(value), MaxValueBytes)
 	}
 	return nil
+}
+
+// check is what every Store's Set checks first.
+func check(name, value string) error {
+	if err := secrets.CheckName(name); err != nil {
+		return err
+	}
+	return CheckValue(value)
 }
 
 // Environment returns vars with secrets added as variables; a secret replaces a variable of the same name.

@@ -83,12 +83,7 @@ func TestSSMFakeServerStoreConformance(t *testing.T) {
 func useFake(t *testing.T) *ssmtest.Server {
 	fake := ssmtest.New()
 	t.Cleanup(fake.Close)
-	for _, kv := range fake.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_SESSION_TOKEN", "")
+	fake.Setenv(t)
 	return fake
 }
 

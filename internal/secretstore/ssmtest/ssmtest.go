@@ -87,6 +87,17 @@ func (s *Server) Env() []string {
 		"AWS_CONFIG_FILE=/nonexistent/ssmtest/config",
 		"AWS_SHARED_CREDENTIALS_FILE=/nonexistent/ssmtest/credentials",
 		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_PROFILE=",
+		"AWS_SESSION_TOKEN=",
+	}
+}
+
+// Setenv sets each variable of Env through t: a *testing.T for this process, a *testscript.TestScript for a
+// script's commands.
+func (s *Server) Setenv(t interface{ Setenv(key, value string) }) {
+	for _, kv := range s.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
 	}
 }
 
