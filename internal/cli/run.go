@@ -20,7 +20,6 @@ import (
 	"github.com/coworks-go/coworks/internal/build"
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/gateway"
-	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/runtimeapi"
 	"github.com/fsnotify/fsnotify"
 	"github.com/spf13/cobra"
@@ -64,10 +63,6 @@ func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions) er
 	apis, s, err := rs.load(ctx)
 	if err != nil {
 		return err
-	}
-	if s.DeployTarget != localcloud.TargetName {
-		fmt.Fprintf(env.Err, "Note: stage %s keeps its secrets in SSM (deploy_target %s); cws run gives the function the local ones only (cws secret set NAME --stage %s --target local)\n",
-			s.StageName, s.DeployTarget, s.StageName)
 	}
 	gw, err := gateway.New(apis, gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
 	if err != nil {
@@ -201,7 +196,8 @@ func addTree(w *fsnotify.Watcher, dir string) {
 	})
 }
 
-// skipDir excludes hidden directories (but .chalice and the local secret store), vendor, node_modules and testdata.
+// skipDir excludes hidden directories (but .chalice and the local secret store), vendor, node_modules and
+// testdata.
 func skipDir(project, path string) bool {
 	rel, err := filepath.Rel(project, path)
 	if err != nil {
@@ -225,7 +221,8 @@ func watched(project, path string) bool {
 	}
 	rel = filepath.ToSlash(rel)
 	base := filepath.Base(path)
-	return rel == ".chalice/config.json" || (strings.HasPrefix(rel, ".chalice/local/secrets/") && strings.HasSuffix(rel, ".json")) || base == "go.mod" || base == "go.sum" ||
+	return rel == ".chalice/config.json" || base == "go.mod" || base == "go.sum" ||
+		(strings.HasPrefix(rel, ".chalice/local/secrets/") && strings.HasSuffix(rel, ".json")) ||
 		(strings.HasSuffix(base, ".go") && !strings.HasPrefix(base, ".") && !strings.HasPrefix(rel, ".chalice/"))
 }
 

@@ -154,8 +154,9 @@ func checkLocalBudget(dir string, p *config.Project, stage, name string, size in
 		sizes[stage] = map[string]int{}
 	}
 	sizes[stage][name] = size
-	for _, d := range p.ValidateWithSecrets(sizes).Errors() {
-		return withTry(fmt.Errorf("secret %s would not fit: %s", name, d.Message), "shorten the value or the stage's variables; cws secret list --stage "+stage)
+	// The project was valid without this secret (loadValidProject), so any error now is the secret's.
+	if errs := p.ValidateWithSecrets(sizes).Errors(); len(errs) > 0 {
+		return withTry(fmt.Errorf("secret %s would not fit: %s", name, errs[0].Message), "shorten the value or the stage's variables; cws secret list --stage "+stage)
 	}
 	return nil
 }

@@ -61,23 +61,8 @@ func runStageDiff(ctx context.Context, env *Env, g *globalOptions, o *stageDiffO
 			settings = append(settings, stageDifference{k, va.Value, vb.Value})
 		}
 	}
-	vars := []stageDifference{}
-	ea, eb := stages[0].EnvironmentVariables, stages[1].EnvironmentVariables
-	for _, k := range slices.Sorted(maps.Keys(union(ea, eb))) {
-		va, oka := ea[k]
-		vb, okb := eb[k]
-		if oka == okb && va == vb {
-			continue
-		}
-		d := stageDifference{Key: k}
-		if oka {
-			d.A = maskValue(va, o.showValues)
-		}
-		if okb {
-			d.B = maskValue(vb, o.showValues)
-		}
-		vars = append(vars, d)
-	}
+	vars := mapDifferences(stages[0].EnvironmentVariables, stages[1].EnvironmentVariables,
+		func(v string) any { return maskValue(v, o.showValues) })
 	secrets := secretDifferences(ctx, env, dir, stages)
 	if o.json {
 		return writeJSON(env.Out, map[string]any{"a": a, "b": b, "settings": settings, "environment_variables": vars, "secrets": secrets})
@@ -114,19 +99,25 @@ func secretDifferences(ctx context.Context, env *Env, dir string, stages [2]*con
 			sides[i][sec.Name] = sec.Fingerprint
 		}
 	}
+	return mapDifferences(sides[0], sides[1], func(fingerprint string) any { return fingerprint })
+}
+
+// mapDifferences lists, sorted by key, the keys of a and b whose values differ or that only one of them
+// has, each side shown through show (nil when the key is missing).
+func mapDifferences[V comparable](a, b map[string]V, show func(V) any) []stageDifference {
 	out := []stageDifference{}
-	for _, k := range slices.Sorted(maps.Keys(union(sides[0], sides[1]))) {
-		fa, oka := sides[0][k]
-		fb, okb := sides[1][k]
-		if oka == okb && fa == fb {
+	for _, k := range slices.Sorted(maps.Keys(union(a, b))) {
+		va, oka := a[k]
+		vb, okb := b[k]
+		if oka == okb && va == vb {
 			continue
 		}
 		d := stageDifference{Key: k}
 		if oka {
-			d.A = fa
+			d.A = show(va)
 		}
 		if okb {
-			d.B = fb
+			d.B = show(vb)
 		}
 		out = append(out, d)
 	}
