@@ -9,6 +9,7 @@ import (
 	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/secretstore"
 	"github.com/coworks-go/coworks/internal/terraform"
+	"github.com/coworks-go/coworks/secrets"
 )
 
 // secretStoreOf returns where the secrets of stage s live on the named target ("" means the stage's
@@ -64,13 +65,17 @@ func localSecretSizes(dir string, p *config.Project) (config.StageSecrets, error
 }
 
 // stageEnvironment is the environment the local cloud gives the function of stage: its merged variables
-// plus its local secrets.
+// plus its local secrets. A CWS_SECRETS_PATH of the config (how a stage with its own IAM role turns the SSM
+// loading on) is left out: locally the secrets come from the local store, and the function has no AWS
+// credentials to read SSM with.
 func stageEnvironment(dir, stage string, vars map[string]string) (map[string]string, error) {
 	list, err := localSecrets(dir, stage)
 	if err != nil {
 		return nil, err
 	}
-	return secretstore.Environment(vars, list), nil
+	env := secretstore.Environment(vars, list)
+	delete(env, secrets.PathVariable)
+	return env, nil
 }
 
 // shownSecrets lists the secrets of stage s in its deploy target's store, values replaced by fingerprints.
