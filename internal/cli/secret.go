@@ -53,9 +53,10 @@ func openSecretStage(ctx context.Context, env *Env, g *globalOptions, o *secretO
 	return &secretStage{dir: dir, project: p, stage: s, store: store}, nil
 }
 
-// addTargetFlag adds --target, the store to act on.
-func addTargetFlag(cmd *cobra.Command, o *secretOptions) {
+// addSecretFlags adds --target, the store to act on, and --json.
+func addSecretFlags(cmd *cobra.Command, o *secretOptions) {
 	cmd.Flags().StringVar(&o.target, "target", "", "local or terraform: the local store or SSM (default: the stage's deploy_target)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 }
 
 func newSecretSetCommand(env *Env, g *globalOptions) *cobra.Command {
@@ -77,7 +78,7 @@ func newSecretSetCommand(env *Env, g *globalOptions) *cobra.Command {
 			return runSecretSet(cmd.Context(), env, g, o, args[0])
 		},
 	}
-	addTargetFlag(cmd, o)
+	addSecretFlags(cmd, o)
 	return cmd
 }
 
@@ -110,7 +111,15 @@ func runSecretSet(ctx context.Context, env *Env, g *globalOptions, o *secretOpti
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Out, "Set secret %s of stage %s in %s (fingerprint %s)\n", name, s.StageName, store.Where(), fp.Fingerprint(set.Value))
+	if o.json {
+		err = writeJSON(env.Out, map[string]any{"stage": s.StageName, "store": store.Kind(), "where": store.Where(),
+			"secret": secretJSON{Name: name, UpdatedAt: set.Updated, Fingerprint: fp.Fingerprint(set.Value), Source: set.Source}})
+	} else {
+		_, err = fmt.Fprintf(env.Out, "Set secret %s of stage %s in %s (fingerprint %s)\n", name, s.StageName, store.Where(), fp.Fingerprint(set.Value))
+	}
+	if err != nil {
+		return err
+	}
 	switch {
 	case store.Kind() == "local":
 		fmt.Fprintf(env.Err, "The local cloud gives it to the function as %s: a running cws gateway or cws run picks it up at once.\n", name)
@@ -179,8 +188,7 @@ func newSecretListCommand(env *Env, g *globalOptions) *cobra.Command {
 			return runSecretList(cmd.Context(), env, g, o)
 		},
 	}
-	addTargetFlag(cmd, o)
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	addSecretFlags(cmd, o)
 	return cmd
 }
 
@@ -236,7 +244,7 @@ func newSecretRmCommand(env *Env, g *globalOptions) *cobra.Command {
 			return runSecretRm(cmd.Context(), env, g, o, args[0])
 		},
 	}
-	addTargetFlag(cmd, o)
+	addSecretFlags(cmd, o)
 	return cmd
 }
 
@@ -250,6 +258,9 @@ func runSecretRm(ctx context.Context, env *Env, g *globalOptions, o *secretOptio
 		return withTry(fmt.Errorf("stage %s has no secret %s in %s", s.StageName, name, store.Where()), "cws secret list --stage "+s.StageName)
 	} else if err != nil {
 		return err
+	}
+	if o.json {
+		return writeJSON(env.Out, map[string]any{"stage": s.StageName, "store": store.Kind(), "where": store.Where(), "removed": name})
 	}
 	fmt.Fprintf(env.Out, "Removed secret %s of stage %s from %s\n", name, s.StageName, store.Where())
 	return nil
