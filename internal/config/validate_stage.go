@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -46,15 +48,15 @@ func (c *checker) environmentSize(s *Stage, path string, stageOffset int) {
 	secrets := c.secrets[s.StageName]
 	size := 0
 	for k, v := range s.EnvironmentVariables {
-		if _, isSecret := secrets[k]; isSecret {
-			src, _ := s.EnvSource(k)
-			c.errorf(src.Path, src.Offset, "%s is also a secret of stage %s; remove the variable, or the secret (cws secret rm %s --stage %s)", k, s.StageName, k, s.StageName)
-			continue
+		if _, isSecret := secrets[k]; !isSecret {
+			size += len(k) + len(v)
 		}
-		size += len(k) + len(v)
 	}
-	for k, n := range secrets {
-		size += len(k) + n
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
+		size += len(k) + secrets[k]
+		if src, shadowed := s.EnvSource(k); shadowed {
+			c.errorf(src.Path, src.Offset, "%s is also a secret of stage %s; remove the variable, or the secret (cws secret rm %s --stage %s)", k, s.StageName, k, s.StageName)
+		}
 	}
 	if size <= MaxEnvironmentSize {
 		return
