@@ -217,11 +217,15 @@ func runSecretList(ctx context.Context, env *Env, g *globalOptions, o *secretOpt
 	return writeTable(env.Out, []string{"NAME", "UPDATED", "FINGERPRINT"}, rows)
 }
 
-// listSecrets reads store and replaces each value by its fingerprint.
+// listSecrets reads store and replaces each value by its fingerprint. Without secrets, it creates no
+// fingerprint key: showing a stage writes nothing.
 func listSecrets(ctx context.Context, dir string, store secretstore.Store) ([]secretJSON, error) {
 	list, err := store.List(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(list) == 0 {
+		return []secretJSON{}, nil
 	}
 	fp, err := secretstore.LoadFingerprinter(ctx, dir)
 	if err != nil {
