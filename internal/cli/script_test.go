@@ -73,6 +73,9 @@ func TestScripts(t *testing.T) {
 			e.Setenv("CWS_STAGE", "")
 			e.Setenv("FRAMEWORK_DIR", root)
 			e.Setenv("BIGVALUE", strings.Repeat("v", 4096)) // with its name, 3 bytes over Lambda's 4 KB
+			// Commands that read SSM (stage show of a terraform stage) find no credentials at once rather than
+			// asking the EC2 metadata service, which may take seconds to time out.
+			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -82,6 +85,7 @@ func TestScripts(t *testing.T) {
 			"randfile":       cmdRandFile,
 			"cloudwatchfake": cmdCloudWatchFake,
 			"cloudwatchput":  cmdCloudWatchPut,
+			"ssmfake":        cmdSSMFake,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) { // sleep DURATION
 				d, err := time.ParseDuration(strings.Join(args, ""))
 				ts.Check(err)
