@@ -40,8 +40,14 @@ type secretStage struct {
 }
 
 // openSecretStage resolves the --stage value and opens the store of --target (default: the stage's
-// deploy_target).
-func openSecretStage(ctx context.Context, env *Env, g *globalOptions, o *secretOptions) (*secretStage, error) {
+// deploy_target). name is the secret the command acts on ("" for none): the Try line of a mistyped stage
+// repeats it, so that it is the whole corrected command (cws secret set NAME --stage prod).
+func openSecretStage(ctx context.Context, env *Env, g *globalOptions, o *secretOptions, name string) (*secretStage, error) {
+	if name != "" && secrets.CheckName(name) == nil { // an invalid name is refused later, with its own message
+		withName := *g
+		withName.command += " " + name
+		g = &withName
+	}
 	dir, p, s, err := resolveStage(env, g, config.APIHandler)
 	if err != nil {
 		return nil, err
@@ -83,7 +89,7 @@ func newSecretSetCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runSecretSet(ctx context.Context, env *Env, g *globalOptions, o *secretOptions, name string) error {
-	st, err := openSecretStage(ctx, env, g, o)
+	st, err := openSecretStage(ctx, env, g, o, name)
 	if err != nil {
 		return err
 	}
@@ -193,7 +199,7 @@ func newSecretListCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runSecretList(ctx context.Context, env *Env, g *globalOptions, o *secretOptions) error {
-	st, err := openSecretStage(ctx, env, g, o)
+	st, err := openSecretStage(ctx, env, g, o, "")
 	if err != nil {
 		return err
 	}
@@ -253,7 +259,7 @@ func newSecretRmCommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runSecretRm(ctx context.Context, env *Env, g *globalOptions, o *secretOptions, name string) error {
-	st, err := openSecretStage(ctx, env, g, o)
+	st, err := openSecretStage(ctx, env, g, o, name)
 	if err != nil {
 		return err
 	}

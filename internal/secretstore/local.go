@@ -17,11 +17,9 @@ import (
 	"github.com/coworks-go/coworks/internal/safefile"
 )
 
-// Permissions of the local store: only the user may read it.
-const (
-	dirPerm  os.FileMode = 0o700
-	filePerm os.FileMode = 0o600
-)
+// filePerm is the mode of the local store's files: only the user may read them (its directory is 0700,
+// safefile.PrivateDir).
+const filePerm os.FileMode = 0o600
 
 // Dir returns the local store's directory of a project: .chalice/local/secrets.
 func Dir(projectDir string) string { return filepath.Join(projectDir, ".chalice", "local", "secrets") }
@@ -191,13 +189,7 @@ func (e *PermissionError) Error() string {
 func (e *PermissionError) Hint() string { return "chmod 600 " + e.Path }
 
 // ensureDir creates .chalice/local/secrets with mode 0700, and brings an existing one back to 0700.
-func ensureDir(project string) error {
-	dir := Dir(project)
-	if err := os.MkdirAll(dir, dirPerm); err != nil {
-		return err
-	}
-	return os.Chmod(dir, dirPerm)
-}
+func ensureDir(project string) error { return safefile.PrivateDir(Dir(project)) }
 
 // Stamp identifies the content of every stage's local store file, for cheap change checks: a write replaces
 // a file by a rename, so it changes the file's identity, size or modification time.
