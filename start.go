@@ -12,6 +12,10 @@ import (
 	"syscall"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	// In Lambda, the stage's secrets are loaded while the program initialises: before main, so before the
+	// service's constructor runs (see the package's documentation).
+	_ "github.com/coworks-go/coworks/secrets"
 )
 
 // StartOption configures Start (and NewLambdaHandler).

@@ -8,4 +8,6 @@ require (
 	github.com/coworks-go/coworks v0.0.0
 )
 
+require github.com/aws/smithy-go/aws-http-auth v1.2.2 // indirect
+
 replace github.com/coworks-go/coworks => ../

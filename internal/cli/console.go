@@ -193,6 +193,11 @@ func (cp *consoleProject) Diff(ctx context.Context, a, b string) (*console.Diff,
 	for _, v := range vars {
 		d.Rows = append(d.Rows, console.DiffRow{Key: "environment_variables." + v.Key, A: valueText(v.A), B: valueText(v.B)})
 	}
+	// Secrets as cws stage diff compares them: by fingerprint, never a value. A store that cannot be read
+	// (no AWS credentials) is said on the gateway's stderr, and its secrets are left out.
+	for _, sec := range secretDifferences(ctx, cp.env, cp.dir, stages) {
+		d.Rows = append(d.Rows, console.DiffRow{Key: "secrets." + sec.Key, A: secretSide(sec.A), B: secretSide(sec.B)})
+	}
 	return d, nil
 }
 

@@ -34,9 +34,12 @@ func runEnv(env *Env, g *globalOptions, o *envOptions) error {
 	default:
 		return withTry(fmt.Errorf("unknown format %q", o.format), "cws env --format dotenv|shell|json")
 	}
-	_, _, s, err := resolveStage(env, g, o.function)
+	dir, _, s, err := resolveStage(env, g, o.function)
 	if err != nil {
 		return err
+	}
+	if secrets, err := localSecrets(dir, s.StageName); err == nil && len(secrets) > 0 {
+		fmt.Fprintf(env.Err, "Note: stage %s also has %s, never printed (cws secret list --stage %s)\n", s.StageName, plural(len(secrets), "local secret"), s.StageName)
 	}
 	vars := s.EnvironmentVariables
 	if o.format == "json" {

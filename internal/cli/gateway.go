@@ -13,6 +13,7 @@ import (
 	"github.com/coworks-go/coworks/internal/gateway"
 	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/runtimeapi"
+	"github.com/coworks-go/coworks/internal/secretstore"
 	"github.com/spf13/cobra"
 )
 
@@ -70,11 +71,15 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 	defer cancel() // stops the console
 	gatewayURL := "http://" + ln.Addr().String()
 	// The stamp is taken before the read: a deploy in between is seen as a change, not missed.
-	stamp, err := localcloud.StatStamp(dir)
+	stamp, err := takeStamp(dir)
 	if err != nil {
 		return fmt.Errorf("read the local cloud state: %w", err)
 	}
 	st, err := localcloud.Load(dir)
+	if err != nil {
+		return err
+	}
+	apis, err := localAPIs(dir, st)
 	if err != nil {
 		return err
 	}
@@ -93,7 +98,7 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 		}
 		opts.Observe, consoleURL = c.Observe, url
 	}
-	gw, err := gateway.New(localAPIs(dir, st), opts)
+	gw, err := gateway.New(apis, opts)
 	if err != nil {
 		return fmt.Errorf("local cloud state: %w", err)
 	}
@@ -111,8 +116,27 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 	return serveUntilDone(ctx, ln, gw)
 }
 
-// watchState applies deploys and deletes: it polls the state's stamp and updates the gateway on change.
-func watchState(ctx context.Context, env *Env, dir string, stamp localcloud.Stamp, gw *gateway.Gateway, addr net.Addr) {
+// cloudStamp identifies one version of what the gateway serves: the local cloud's state and the stages'
+// local secrets.
+type cloudStamp struct {
+	state   localcloud.Stamp
+	secrets string
+}
+
+func (s cloudStamp) equal(o cloudStamp) bool { return s.state.Equal(o.state) && s.secrets == o.secrets }
+
+func takeStamp(dir string) (cloudStamp, error) {
+	state, err := localcloud.StatStamp(dir)
+	if err != nil {
+		return cloudStamp{}, err
+	}
+	secrets, err := secretstore.Stamp(dir)
+	return cloudStamp{state, secrets}, err
+}
+
+// watchState applies deploys, deletes and changed secrets: it polls the stamps and updates the gateway on
+// change (a stage whose environment changed gets new execution environments; the others stay warm).
+func watchState(ctx context.Context, env *Env, dir string, stamp cloudStamp, gw *gateway.Gateway, addr net.Addr) {
 	tick := time.NewTicker(statePoll)
 	defer tick.Stop()
 	for {
@@ -121,14 +145,18 @@ func watchState(ctx context.Context, env *Env, dir string, stamp localcloud.Stam
 			return
 		case <-tick.C:
 		}
-		next, err := localcloud.StatStamp(dir)
-		if err != nil || next.Equal(stamp) {
+		next, err := takeStamp(dir)
+		if err != nil || next.equal(stamp) {
 			continue
 		}
 		stamp = next
 		st, err := localcloud.Load(dir)
+		var apis []gateway.API
 		if err == nil {
-			err = gw.Update(localAPIs(dir, st))
+			apis, err = localAPIs(dir, st)
+		}
+		if err == nil {
+			err = gw.Update(apis)
 		}
 		if err != nil {
 			fmt.Fprintf(env.Err, "Error: reloading the local cloud: %v\nThe previous stages keep serving.\n", err)
@@ -169,18 +197,23 @@ func portOf(addr string) int {
 }
 
 // localAPIs turns the local cloud's state into what the gateway serves: each stage with its stored host
-// binary, its deploy-time settings and the stage variable cws_stage.
-func localAPIs(dir string, st *localcloud.State) []gateway.API {
+// binary, its deploy-time settings, its local secrets (read now: they are never in the state) and the stage
+// variable cws_stage.
+func localAPIs(dir string, st *localcloud.State) ([]gateway.API, error) {
 	apis := make([]gateway.API, 0, len(st.RestAPIs))
 	for _, api := range st.RestAPIs {
 		ga := gateway.API{ID: api.ID, BinaryMediaTypes: slices.Clone(api.BinaryMediaTypes)}
 		for i := range api.Stages {
 			s := &api.Stages[i]
+			vars, err := stageEnvironment(dir, s.ChaliceStage, s.Settings.Environment)
+			if err != nil {
+				return nil, err
+			}
 			gs := gatewayStage(s.Name, s.ChaliceStage, s.ArtifactSHA256, s.Routes, runtimeapi.FunctionConfig{
 				Name:       s.FunctionName,
 				Stage:      s.ChaliceStage,
 				Executable: s.BinaryPath(dir),
-				Env:        s.Settings.Environment,
+				Env:        vars,
 				MemoryMB:   s.Settings.MemorySize,
 				Timeout:    time.Duration(s.Settings.Timeout) * time.Second,
 				Region:     s.Settings.Region,
@@ -190,5 +223,5 @@ func localAPIs(dir string, st *localcloud.State) []gateway.API {
 		}
 		apis = append(apis, ga)
 	}
-	return apis
+	return apis, nil
 }

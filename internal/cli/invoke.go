@@ -138,7 +138,11 @@ func localLambda(ctx context.Context, env *Env, dir, name string) (lambdaTarget,
 		return lambdaTarget{}, withTry(fmt.Errorf("stage %s is not deployed to the local cloud", name), "cws deploy --stage "+name)
 	}
 	t := lambdaTarget{function: as.FunctionName, close: func() {}}
-	for _, a := range localAPIs(dir, st) {
+	apis, err := localAPIs(dir, st)
+	if err != nil {
+		return lambdaTarget{}, err
+	}
+	for _, a := range apis {
 		for i := range a.Stages {
 			if a.ID == api.ID && a.Stages[i].Name == as.Name {
 				a := a

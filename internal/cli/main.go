@@ -188,6 +188,7 @@ func newRootCommand(env *Env) *cobra.Command {
 		newLogsCommand(env, g),
 		newInvokeCommand(env, g),
 		newConsoleCommand(env, g),
+		newSecretCommand(env, g),
 	)
 	for _, cmd := range root.Commands() {
 		withUsageTry(cmd)

@@ -90,7 +90,10 @@ func loadValidProject(env *Env, g *globalOptions) (string, *config.Project, erro
 	if err != nil {
 		return "", nil, err
 	}
-	ds := p.Validate()
+	ds, err := validateProject(dir, p)
+	if err != nil {
+		return "", nil, err
+	}
 	for _, d := range ds.Warnings() {
 		fmt.Fprintln(env.Err, d)
 	}
@@ -101,6 +104,16 @@ func loadValidProject(env *Env, g *globalOptions) (string, *config.Project, erro
 		return "", nil, withTry(fmt.Errorf("%s has %s", config.RelPath, plural(len(errs), "error")), "cws validate")
 	}
 	return dir, p, nil
+}
+
+// validateProject validates p with the stages' local secrets (their names, and their sizes toward the 4 KB of
+// variables); values are read, never shown.
+func validateProject(dir string, p *config.Project) (config.Diagnostics, error) {
+	sizes, err := localSecretSizes(dir, p)
+	if err != nil {
+		return nil, err
+	}
+	return p.ValidateWithSecrets(sizes), nil
 }
 
 // stageName turns a stage a user gave (a --stage value, or an argument) into a stage name: @branch becomes

@@ -109,17 +109,21 @@ func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, e
 		return nil, nil, err
 	}
 	rs.dir, rs.project = dir, p
+	vars, err := stageEnvironment(dir, s.StageName, s.EnvironmentVariables)
+	if err != nil {
+		return nil, nil, err
+	}
 	art, err := buildStage(ctx, dir, s, rs.env.Err)
 	if err != nil {
 		return nil, nil, err
 	}
-	return []gateway.API{runAPI(dir, s, art)}, s, nil
+	return []gateway.API{runAPI(dir, s, art, vars)}, s, nil
 }
 
-// runAPI is the API cws run serves: stage s with build art, also at the root, with the binary media types
-// a deploy gives the API. Its id is the local cloud's REST API of the stage when it is deployed there, so
-// the stage's Host-header URL answers too.
-func runAPI(dir string, s *config.Stage, art *build.Artifact) gateway.API {
+// runAPI is the API cws run serves: stage s with build art and environment vars (the stage's variables and
+// local secrets), also at the root, with the binary media types a deploy gives the API. Its id is the local
+// cloud's REST API of the stage when it is deployed there, so the stage's Host-header URL answers too.
+func runAPI(dir string, s *config.Stage, art *build.Artifact, vars map[string]string) gateway.API {
 	sum := sha256.Sum256([]byte(s.AppName + "/" + s.StageName))
 	id := hex.EncodeToString(sum[:5])
 	if st, err := localcloud.Load(dir); err == nil {
@@ -135,7 +139,7 @@ func runAPI(dir string, s *config.Stage, art *build.Artifact) gateway.API {
 		Name:       s.FunctionName(),
 		Stage:      s.StageName,
 		Executable: art.HostBinary,
-		Env:        s.EnvironmentVariables,
+		Env:        vars,
 		MemoryMB:   s.LambdaMemorySize,
 		Timeout:    time.Duration(s.LambdaTimeout) * time.Second,
 		Region:     s.AWSRegion,
@@ -162,12 +166,16 @@ func (rs *runSession) watch(ctx context.Context) {
 			if !ok {
 				return
 			}
+			created := false
 			if ev.Has(fsnotify.Create) {
 				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() && !skipDir(rs.dir, ev.Name) {
 					addTree(w, ev.Name)
+					// The first cws secret set creates the store's directory and its file at once: the
+					// file's own event may come before the directory is watched.
+					created = true
 				}
 			}
-			if watched(rs.dir, ev.Name) {
+			if created || watched(rs.dir, ev.Name) {
 				timer = time.After(100 * time.Millisecond) // debounce: editors write several times
 			}
 		case err, ok := <-w.Errors:
@@ -215,13 +223,15 @@ func addTree(w *fsnotify.Watcher, dir string) {
 	})
 }
 
-// skipDir excludes hidden directories (but .chalice itself), vendor, node_modules and testdata.
+// skipDir excludes hidden directories (but .chalice and the local secret store), vendor, node_modules and
+// testdata.
 func skipDir(project, path string) bool {
 	rel, err := filepath.Rel(project, path)
 	if err != nil {
 		return true
 	}
-	if rel == ".chalice" {
+	switch filepath.ToSlash(rel) {
+	case ".chalice", ".chalice/local", ".chalice/local/secrets": // config.json, and the local secrets
 		return false
 	}
 	base := filepath.Base(path)
@@ -229,7 +239,8 @@ func skipDir(project, path string) bool {
 		strings.HasPrefix(filepath.ToSlash(rel), ".chalice/")
 }
 
-// watched reports whether a change to path calls for a rebuild: Go sources, go.mod, go.sum, the config.
+// watched reports whether a change to path calls for a rebuild: Go sources, go.mod, go.sum, the config, the
+// local secrets (the build is then reused: only the function's environment changes).
 func watched(project, path string) bool {
 	rel, err := filepath.Rel(project, path)
 	if err != nil {
@@ -238,6 +249,7 @@ func watched(project, path string) bool {
 	rel = filepath.ToSlash(rel)
 	base := filepath.Base(path)
 	return rel == ".chalice/config.json" || base == "go.mod" || base == "go.sum" ||
+		(strings.HasPrefix(rel, ".chalice/local/secrets/") && strings.HasSuffix(rel, ".json")) ||
 		(strings.HasSuffix(base, ".go") && !strings.HasPrefix(base, ".") && !strings.HasPrefix(rel, ".chalice/"))
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -73,6 +75,9 @@ func TestScripts(t *testing.T) {
 			e.Setenv("CWS_STAGE", "")
 			e.Setenv("FRAMEWORK_DIR", root)
 			e.Setenv("BIGVALUE", strings.Repeat("v", 4096)) // with its name, 3 bytes over Lambda's 4 KB
+			// Commands that read SSM (stage show of a terraform stage) find no credentials at once rather than
+			// asking the EC2 metadata service, which may take seconds to time out.
+			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -82,6 +87,7 @@ func TestScripts(t *testing.T) {
 			"randfile":       cmdRandFile,
 			"cloudwatchfake": cmdCloudWatchFake,
 			"cloudwatchput":  cmdCloudWatchPut,
+			"ssmfake":        cmdSSMFake,
 			"sleep": func(ts *testscript.TestScript, neg bool, args []string) { // sleep DURATION
 				d, err := time.ParseDuration(strings.Join(args, ""))
 				ts.Check(err)
@@ -317,16 +323,34 @@ func cmdRandFile(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
 }
 
-// cmdFreePort is `freeport NAME`: it sets $NAME to a TCP port free on 127.0.0.1.
+// cmdFreePort is `freeport NAME`: it sets $NAME to a TCP port free on 127.0.0.1, taken below the kernel's
+// ephemeral range. A port the kernel hands out for ":0" (the runtime API servers and gateways of tests running
+// in parallel bind those) could be taken again between this check and the moment cws binds it, after a build
+// of several seconds; a port below the range is only ever given out here, each once per test process.
 func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: freeport NAME")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
-	ln.Close()
+	for range 1000 {
+		port := int(nextFreePort.Add(1))
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue // taken by something else on this machine
+		}
+		ln.Close()
+		ts.Setenv(args[0], strconv.Itoa(port))
+		return
+	}
+	ts.Fatalf("freeport: no free port found below the ephemeral range")
 }
+
+// nextFreePort is the last port cmdFreePort tried: it starts at a random point of 20000-29999 so that two test
+// processes (go test -count, two packages) are unlikely to walk the same ports.
+var nextFreePort = func() *atomic.Int32 {
+	var n atomic.Int32
+	n.Store(int32(20000 + mrand.IntN(10000)))
+	return &n
+}()
 
 // cmdSetMatch is `setmatch NAME FILE REGEXP`: it sets $NAME to the first submatch of REGEXP in FILE (e.g. a
 // REST API id from a record), failing when there is none.

@@ -51,5 +51,9 @@ func runStageRm(cmd *cobra.Command, env *Env, g *globalOptions, o *stageRmOption
 		fmt.Fprintf(env.Err, "warning: stage %s is still deployed; its resources were not deleted\n", name)
 	}
 	fmt.Fprintf(env.Out, "Removed stage %s.\n", name)
+	if secrets, err := localSecrets(dir, name); err == nil && len(secrets) > 0 {
+		fmt.Fprintf(env.Err, "Note: stage %s still has %s in the local store (cws secret rm NAME --stage %s removes one)\n",
+			name, plural(len(secrets), "secret"), name)
+	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -29,10 +30,10 @@ func newStageShowCommand(env *Env, g *globalOptions) *cobra.Command {
 				}
 				name = args[0]
 			}
-			return runStageShow(env, g, o, name)
+			return runStageShow(cmd.Context(), env, g, o, name)
 		},
 	}
-	cmd.Flags().BoolVar(&o.showValues, "show-values", false, "print variable values instead of masking them")
+	cmd.Flags().BoolVar(&o.showValues, "show-values", false, "print variable values instead of masking them (secrets stay hidden)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
 }
@@ -51,6 +52,8 @@ type stageShowJSON struct {
 	Settings             map[string]shownValue            `json:"settings"`
 	EnvironmentVariables map[string]shownValue            `json:"environment_variables"`
 	Functions            map[string]map[string]shownValue `json:"functions"`
+	// Secrets are the stage's secrets in its deploy target's store, without values.
+	Secrets []secretJSON `json:"secrets"`
 }
 
 // settingsOf returns the set, non-merged settings of s by key.
@@ -75,7 +78,7 @@ func envOf(s *config.Stage, show bool) map[string]shownValue {
 	return out
 }
 
-func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) error {
+func runStageShow(ctx context.Context, env *Env, g *globalOptions, o *stageShowOptions, name string) error {
 	dir, p, err := loadValidProject(env, g)
 	if err != nil {
 		return err
@@ -117,6 +120,10 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 			out.Functions[fn] = diff
 		}
 	}
+	out.Secrets, _ = shownSecrets(ctx, env, dir, s)
+	if out.Secrets == nil {
+		out.Secrets = []secretJSON{}
+	}
 	if o.json {
 		return writeJSON(env.Out, out)
 	}
@@ -132,9 +139,13 @@ func runStageShow(env *Env, g *globalOptions, o *stageShowOptions, name string) 
 	if err := writeTable(env.Out, []string{"SETTING", "VALUE", "SOURCE"}, rowsOf(out.Settings, "")); err != nil {
 		return err
 	}
-	if len(out.EnvironmentVariables) > 0 {
+	vars := maps.Clone(out.EnvironmentVariables)
+	for _, sec := range out.Secrets {
+		vars[sec.Name] = shownValue{Value: "(secret)", Source: sec.Source}
+	}
+	if len(vars) > 0 {
 		fmt.Fprintln(env.Out)
-		if err := writeTable(env.Out, []string{"VARIABLE", "VALUE", "SOURCE"}, rowsOf(out.EnvironmentVariables, "")); err != nil {
+		if err := writeTable(env.Out, []string{"VARIABLE", "VALUE", "SOURCE"}, rowsOf(vars, "")); err != nil {
 			return err
 		}
 	}

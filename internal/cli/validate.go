@@ -36,11 +36,14 @@ type diagnosticJSON struct {
 }
 
 func runValidate(env *Env, g *globalOptions, o *validateOptions) error {
-	_, p, err := loadProject(env, g)
+	dir, p, err := loadProject(env, g)
 	if err != nil {
 		return err
 	}
-	ds := p.Validate()
+	ds, err := validateProject(dir, p)
+	if err != nil {
+		return err
+	}
 	errs, warns := ds.Errors(), ds.Warnings()
 	if o.json {
 		out := []diagnosticJSON{}

@@ -111,6 +111,8 @@ type checker struct {
 	p    *Project
 	out  Diagnostics
 	seen map[string]bool
+	// secrets are the stages' local secrets, for ValidateWithSecrets.
+	secrets StageSecrets
 }
 
 func (c *checker) add(sev Severity, path string, offset int, format string, args ...any) {
@@ -135,8 +137,12 @@ func (c *checker) warnf(path string, offset int, format string, args ...any) {
 // every key at every level, unknown keys (warnings, with a suggestion for likely typos), extends
 // chains, and the per-stage rules (function-name length, environment size, endpoint/VPC/IAM pairings)
 // for every stage in the file and every function. It never stops at the first problem.
-func (p *Project) Validate() Diagnostics {
-	c := &checker{p: p, seen: map[string]bool{}}
+func (p *Project) Validate() Diagnostics { return p.ValidateWithSecrets(nil) }
+
+// ValidateWithSecrets is Validate that also counts each stage's local secrets (see StageSecrets) toward the
+// 4 KB of variables of its functions, and refuses a variable of a stage that is also one of its secrets.
+func (p *Project) ValidateWithSecrets(secrets StageSecrets) Diagnostics {
+	c := &checker{p: p, seen: map[string]bool{}, secrets: secrets}
 	root := p.Root
 	if root.Kind != Object {
 		c.errorf("", root.Offset, "the file must hold a JSON object, not %s", root.Kind)

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/coworks-go/coworks/internal/stage"
@@ -31,19 +34,50 @@ func (c *checker) stage(name string) {
 				c.errorf(at, off, "function name %q is %d characters; Lambda allows %d: shorten app_name or the stage name", n, len(n), MaxFunctionName)
 			}
 		}
-		size := 0
-		for k, v := range s.EnvironmentVariables {
-			size += len(k) + len(v)
-		}
-		if size > MaxEnvironmentSize {
-			at := path
-			if fn != APIHandler {
-				at += ".lambda_functions." + fn
-			}
-			c.errorf(at+".environment_variables", stageOffset, "the merged variables of function %s take %d bytes; Lambda allows %d (4 KB)", fn, size, MaxEnvironmentSize)
-		}
+		c.environmentSize(s, path, stageOffset)
 		c.pairings(s)
 	}
+}
+
+// StageSecrets are the local secrets of stages, by stage and then by name, each with the size of its value
+// in bytes: what validation needs to know of them (the values stay in their store).
+type StageSecrets map[string]map[string]int
+
+// environmentSize checks the 4 KB of variables of function s.Function of stage s, local secrets included,
+// and refuses a variable that is also a secret of the stage (the secret would silently replace it).
+func (c *checker) environmentSize(s *Stage, path string, stageOffset int) {
+	secrets := c.secrets[s.StageName]
+	size := 0
+	for k, v := range s.EnvironmentVariables {
+		if _, isSecret := secrets[k]; !isSecret {
+			size += len(k) + len(v)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
+		size += len(k) + secrets[k]
+		if src, shadowed := s.EnvSource(k); shadowed {
+			c.errorf(src.Path, src.Offset, "%s is also a secret of stage %s; remove the variable, or the secret (cws secret rm %s --stage %s)", k, s.StageName, k, s.StageName)
+		}
+	}
+	if size <= MaxEnvironmentSize {
+		return
+	}
+	at := path
+	if s.Function != APIHandler {
+		at += ".lambda_functions." + s.Function
+	}
+	what := "the merged variables of function " + s.Function
+	if len(secrets) > 0 {
+		what += fmt.Sprintf(" and the %s of stage %s", pluralSecrets(len(secrets)), s.StageName)
+	}
+	c.errorf(at+".environment_variables", stageOffset, "%s take %d bytes; Lambda allows %d (4 KB)", what, size, MaxEnvironmentSize)
+}
+
+func pluralSecrets(n int) string {
+	if n == 1 {
+		return "local secret"
+	}
+	return fmt.Sprintf("%d local secrets", n)
 }
 
 // pairings are Chalice's deploy-time checks (chalice-compat.md §3.2).

@@ -4,13 +4,36 @@
 package functiontest
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
+
+// Buffer collects output written from several goroutines (a pool's LogWriter, servers' logs) and reads it
+// while they write.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 // Main builds pkgs (package paths relative to the test's directory, as go build takes them) into a
 // temporary directory, calls setDir with it, runs the tests and exits. The run fails when a process whose

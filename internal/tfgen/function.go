@@ -60,7 +60,8 @@ func functionFile(in Input, tags map[string]string) ([]byte, int) {
 	return formatted(f), n
 }
 
-// managedRole writes the function's role and its inline policy; it returns the number of resources.
+// managedRole writes the function's role, its inline policy and the policy reading the stage's secrets; it
+// returns the number of resources.
 func managedRole(fb *hclwrite.Body, in Input, fnName string, tags map[string]string) int {
 	rb := fb.AppendNewBlock("resource", []string{"aws_iam_role", "function"}).Body()
 	rb.SetAttributeValue("name", str(fnName))
@@ -120,7 +121,8 @@ func managedRole(fb *hclwrite.Body, in Input, fnName string, tags map[string]str
 			n++
 		}
 	}
-	return n
+	secretsPolicy(fb, in)
+	return n + 1
 }
 
 // function writes the Lambda function.
@@ -155,9 +157,9 @@ func function(fb *hclwrite.Body, in Input, fnName, role string, tags map[string]
 		b.SetAttributeValue("layers", strList(f.Layers))
 	}
 	b.SetAttributeValue("tags", strMap(tags))
-	if len(f.Environment) > 0 {
+	if env := functionEnvironment(in); len(env) > 0 {
 		b.AppendNewline()
-		b.AppendNewBlock("environment", nil).Body().SetAttributeValue("variables", strMap(f.Environment))
+		b.AppendNewBlock("environment", nil).Body().SetAttributeValue("variables", strMap(env))
 	}
 	if len(f.SubnetIDs) > 0 {
 		b.AppendNewline()
@@ -169,10 +171,11 @@ func function(fb *hclwrite.Body, in Input, fnName, role string, tags map[string]
 		b.AppendNewline()
 		b.AppendNewBlock("tracing_config", nil).Body().SetAttributeValue("mode", str("Active"))
 	}
-	// Create the log group (with its retention) and the right to write to it before the function runs.
+	// Create the log group (with its retention), the right to write to it and the right to read the stage's
+	// secrets (at the first cold start) before the function runs.
 	deps := []hclwrite.Tokens{ref("aws_cloudwatch_log_group.function")}
 	if f.ManageIAMRole {
-		deps = append(deps, ref("aws_iam_role_policy.function"))
+		deps = append(deps, ref("aws_iam_role_policy.function"), ref("aws_iam_role_policy."+secretsPolicyName))
 	}
 	b.AppendNewline()
 	b.SetAttributeRaw("depends_on", hclwrite.TokensForTuple(deps))

@@ -121,7 +121,7 @@ func stateResources(state string) []string {
 // mock_provider "aws" from hashicorp/aws of the filesystem mirror) on generated roots, with the test files of
 // testdata/tftest/<root>/: the shared-API case (api-dev owned by dev, stage-dev, stage-master on dev's API),
 // their key attributes (names, stage variables, permissions scoped to the stage's ARN and alias, the role
-// limited to its log group, tags, outputs), the redeploy triggers, rollback through alias_version, and an
+// limited to its log group and its stage's secrets, tags, outputs), the redeploy triggers, rollback through alias_version, and an
 // empty plan when nothing changed. Beyond the assertions of the test files, it checks from terraform's own
 // output that each "unchanged" run planned nothing, that the API change planned the deployment only, and
 // that each root holds exactly the resources expected (as many as Output.Resources counts).
@@ -129,7 +129,7 @@ func TestGeneratedRootsPassTerraformTest(t *testing.T) {
 	tf := mirroredTerraform(t, "terraform test")
 	dir, counts := tftestTree(t)
 	stageResources := []string{"aws_api_gateway_deployment.stage", "aws_api_gateway_stage.stage", "aws_cloudwatch_log_group.function",
-		"aws_iam_role.function", "aws_iam_role_policy.function", "aws_lambda_alias.stage", "aws_lambda_function.function", "aws_lambda_permission.api"}
+		"aws_iam_role.function", "aws_iam_role_policy.function", "aws_iam_role_policy.secrets", "aws_lambda_alias.stage", "aws_lambda_function.function", "aws_lambda_permission.api"}
 	want := map[string][]string{
 		"api-dev":      {"aws_api_gateway_rest_api.api"},
 		"history-dev":  {"terraform_data.history"},

@@ -23,8 +23,8 @@ func TestGenerateOwnsOrSharesTheAPI(t *testing.T) {
 	if dev.Assets["stage-dev/deployment.zip"] != "/tmp/build/dev.zip" {
 		t.Errorf("the zip must be copied into the stage root, assets = %v", dev.Assets)
 	}
-	if dev.Resources["api-dev"] != 1 || dev.Resources["stage-dev"] != 8 || dev.Resources["history-dev"] != 1 {
-		t.Errorf("resources = %v, want 1 for the API, 8 for the stage (role, role policy, log group, function, alias, permission, deployment, stage), 1 for the history", dev.Resources)
+	if dev.Resources["api-dev"] != 1 || dev.Resources["stage-dev"] != 9 || dev.Resources["history-dev"] != 1 {
+		t.Errorf("resources = %v, want 1 for the API, 9 for the stage (role, role policy, secrets policy, log group, function, alias, permission, deployment, stage), 1 for the history", dev.Resources)
 	}
 
 	in := baseInput("master")

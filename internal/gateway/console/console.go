@@ -34,7 +34,7 @@ type Project interface {
 	Name() string
 	// Stages lists every stage of the config and every deployed one, sorted by name.
 	Stages(ctx context.Context) ([]Stage, error)
-	// Diff compares the effective settings of two stages, values masked.
+	// Diff compares the effective settings of two stages, values masked (secrets by fingerprint only).
 	Diff(ctx context.Context, a, b string) (*Diff, error)
 	// Logs returns the reader of a stage's function log (the local store, or CloudWatch for AWS stages).
 	Logs(ctx context.Context, stage string) (logs.Reader, error)

@@ -7,7 +7,10 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_partition" {
-    defaults = { partition = "aws" }
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
   }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/simple-dev" }
@@ -81,6 +84,24 @@ run "deploy" {
   assert {
     condition     = output.rest_api_url == "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/dev/" && output.function_version == "1"
     error_message = "the outputs cws records"
+  }
+  assert {
+    condition     = aws_lambda_function.function.environment[0].variables["CWS_SECRETS_PATH"] == "/cws/simple/dev/"
+    error_message = "the function is told where its stage's secrets are"
+  }
+  assert {
+    condition = jsondecode(aws_iam_role_policy.secrets.policy).Statement[0].Resource == [
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/cws/simple/dev",
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/cws/simple/dev/*",
+    ]
+    error_message = "the role may read its own stage's SSM parameters only"
+  }
+  assert {
+    condition = jsondecode(aws_iam_role_policy.secrets.policy).Statement[1].Condition == {
+      StringEquals = { "kms:ViaService" = "ssm.eu-west-1.amazonaws.com" }
+      StringLike   = { "kms:EncryptionContext:PARAMETER_ARN" = "arn:aws:ssm:eu-west-1:123456789012:parameter/cws/simple/dev/*" }
+    }
+    error_message = "the role may decrypt through SSM only, and only its stage's parameters"
   }
 }
 

@@ -7,7 +7,10 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_partition" {
-    defaults = { partition = "aws" }
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
   }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/simple-master" }
@@ -62,6 +65,24 @@ run "deploy" {
   assert {
     condition     = aws_api_gateway_deployment.stage.triggers == tomap({ api = "api-1" })
     error_message = "master redeploys when dev's API changes"
+  }
+  assert {
+    condition     = aws_lambda_function.function.environment[0].variables["CWS_SECRETS_PATH"] == "/cws/simple/master/"
+    error_message = "the function is told where its stage's secrets are"
+  }
+  assert {
+    condition = jsondecode(aws_iam_role_policy.secrets.policy).Statement[0].Resource == [
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/cws/simple/master",
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/cws/simple/master/*",
+    ]
+    error_message = "the role may read its own stage's SSM parameters only"
+  }
+  assert {
+    condition = jsondecode(aws_iam_role_policy.secrets.policy).Statement[1].Condition == {
+      StringEquals = { "kms:ViaService" = "ssm.eu-west-1.amazonaws.com" }
+      StringLike   = { "kms:EncryptionContext:PARAMETER_ARN" = "arn:aws:ssm:eu-west-1:123456789012:parameter/cws/simple/master/*" }
+    }
+    error_message = "the role may decrypt through SSM only, and only its stage's parameters"
   }
 }
 

@@ -34,6 +34,39 @@ resource "aws_iam_role_policy" "function" {
   })
 }
 
+# The function reads its stage's secrets (SSM parameters under /cws/simple/feature/, set with cws secret set) at
+# each cold start; CWS_SECRETS_PATH tells it where. Their values never pass through Terraform.
+locals {
+  secrets_path_arn = "arn:${data.aws_partition.current.partition}:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter/cws/simple/feature"
+}
+
+resource "aws_iam_role_policy" "secrets" {
+  name = "cws-secrets"
+  role = aws_iam_role.function.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ReadTheStageSecrets"
+      Effect   = "Allow"
+      Action   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+      Resource = [local.secrets_path_arn, "${local.secrets_path_arn}/*"]
+      }, {
+      Sid      = "DecryptThemThroughSSM"
+      Effect   = "Allow"
+      Action   = "kms:Decrypt"
+      Resource = "arn:${data.aws_partition.current.partition}:kms:${var.region}:${data.aws_caller_identity.current.account_id}:key/*"
+      Condition = {
+        StringEquals = {
+          "kms:ViaService" = "ssm.${var.region}.${data.aws_partition.current.dns_suffix}"
+        }
+        StringLike = {
+          "kms:EncryptionContext:PARAMETER_ARN" = "${local.secrets_path_arn}/*"
+        }
+      }
+    }]
+  })
+}
+
 resource "aws_cloudwatch_log_group" "function" {
   name              = "/aws/lambda/simple-feature"
   retention_in_days = 30
@@ -64,12 +97,13 @@ resource "aws_lambda_function" "function" {
 
   environment {
     variables = {
-      GREETING    = "hello $${not-interpolated}"
-      STAGE_COLOR = "blue"
+      CWS_SECRETS_PATH = "/cws/simple/feature/"
+      GREETING         = "hello $${not-interpolated}"
+      STAGE_COLOR      = "blue"
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function, aws_iam_role_policy.secrets]
 }
 
 # API Gateway invokes this alias. Every deploy publishes a version and moves the alias to it;
