@@ -16,6 +16,8 @@ import (
 type secretOptions struct {
 	target string
 	json   bool
+	// confirm is --confirm of set and rm: the stage's name, to change the secrets of a protected stage.
+	confirm string
 }
 
 func newSecretCommand(env *Env, g *globalOptions) *cobra.Command {
@@ -59,6 +61,11 @@ func openSecretStage(ctx context.Context, env *Env, g *globalOptions, o *secretO
 	return &secretStage{dir: dir, project: p, stage: s, store: store}, nil
 }
 
+// addConfirmFlag adds --confirm to a command that changes a stage's secrets.
+func addConfirmFlag(cmd *cobra.Command, o *secretOptions) {
+	cmd.Flags().StringVar(&o.confirm, "confirm", "", "the stage's name, to change the secrets of a protected stage")
+}
+
 // addSecretFlags adds --target, the store to act on, and --json.
 func addSecretFlags(cmd *cobra.Command, o *secretOptions) {
 	cmd.Flags().StringVar(&o.target, "target", "", "local or terraform: the local store or SSM (default: the stage's deploy_target)")
@@ -85,6 +92,7 @@ func newSecretSetCommand(env *Env, g *globalOptions) *cobra.Command {
 		},
 	}
 	addSecretFlags(cmd, o)
+	addConfirmFlag(cmd, o)
 	return cmd
 }
 
@@ -95,6 +103,10 @@ func runSecretSet(ctx context.Context, env *Env, g *globalOptions, o *secretOpti
 	}
 	dir, p, s, store := st.dir, st.project, st.stage, st.store
 	if err := checkSecretName(p, s.StageName, name); err != nil {
+		return err
+	}
+	// Before the value: nobody types a secret only to see it refused.
+	if err := confirmProtected(env, s, o.confirm, "set secret "+name+" of stage "+s.StageName, "cws secret set "+name+" --stage "+s.StageName); err != nil {
 		return err
 	}
 	value, err := readSecretValue(env, name, s.StageName)
@@ -255,6 +267,7 @@ func newSecretRmCommand(env *Env, g *globalOptions) *cobra.Command {
 		},
 	}
 	addSecretFlags(cmd, o)
+	addConfirmFlag(cmd, o)
 	return cmd
 }
 
@@ -264,6 +277,9 @@ func runSecretRm(ctx context.Context, env *Env, g *globalOptions, o *secretOptio
 		return err
 	}
 	s, store := st.stage, st.store
+	if err := confirmProtected(env, s, o.confirm, "remove secret "+name+" of stage "+s.StageName, "cws secret rm "+name+" --stage "+s.StageName); err != nil {
+		return err
+	}
 	if err := store.Remove(ctx, name); errors.Is(err, secretstore.ErrNotFound) {
 		return withTry(fmt.Errorf("stage %s has no secret %s in %s", s.StageName, name, store.Where()), "cws secret list --stage "+s.StageName)
 	} else if err != nil {
