@@ -18,7 +18,6 @@ import (
 	"github.com/coworks-go/coworks/internal/gateway/console"
 	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/logs"
-	"github.com/coworks-go/coworks/internal/target"
 	"github.com/spf13/cobra"
 )
 
@@ -113,9 +112,11 @@ func (cp *consoleProject) Stages(ctx context.Context) ([]console.Stage, error) {
 	out := make([]console.Stage, 0, len(byName))
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		s := byName[name]
-		s.History = []console.Deployment{}
+		rs, err := p.Resolve(name, config.APIHandler, config.Overrides{})
+		if err == nil {
+			s.Protected = rs.Protected
+		}
 		if api, as := st.FindStage(name); api != nil && (s.Target == "" || s.Target == localcloud.TargetName) {
-			s.History = cp.history(ctx, p.AppName(), name)
 			s.Served, s.URL, s.RestAPIID, s.APIStage = true, shown.StageURL(api.ID, as.Name), api.ID, as.Name
 			for _, r := range as.Routes {
 				s.Routes = append(s.Routes, console.Route{Method: r.Method, Path: r.Path, Authorized: r.Authorized})
@@ -127,14 +128,12 @@ func (cp *consoleProject) Stages(ctx context.Context) ([]console.Stage, error) {
 				{Name: "Region", Value: as.Settings.Region},
 				{Name: "Architecture", Value: as.Settings.Architecture},
 			}
-		} else if p.HasStage(name) {
-			if rs, err := p.Resolve(name, config.APIHandler, config.Overrides{}); err == nil {
-				s.Environment = maskedEnv(rs.EnvironmentVariables)
-				s.APIStage = rs.APIGatewayStage
-				s.Settings = []console.Setting{
-					{Name: "Memory", Value: strconv.Itoa(rs.LambdaMemorySize) + " MB"},
-					{Name: "Timeout", Value: strconv.Itoa(rs.LambdaTimeout) + " s"},
-				}
+		} else if p.HasStage(name) && err == nil {
+			s.Environment = maskedEnv(rs.EnvironmentVariables)
+			s.APIStage = rs.APIGatewayStage
+			s.Settings = []console.Setting{
+				{Name: "Memory", Value: strconv.Itoa(rs.LambdaMemorySize) + " MB"},
+				{Name: "Timeout", Value: strconv.Itoa(rs.LambdaTimeout) + " s"},
 			}
 		}
 		out = append(out, *s)
@@ -142,24 +141,31 @@ func (cp *consoleProject) Stages(ctx context.Context) ([]console.Stage, error) {
 	return out, nil
 }
 
-// history is the stage's history in the local cloud as the console lists it: what was deployed (deploys,
-// promotes, rollbacks that succeeded), newest first. A stage on AWS has none here: reading it runs terraform.
-func (cp *consoleProject) history(ctx context.Context, app, stage string) []console.Deployment {
-	out := []console.Deployment{}
-	tgt, err := newTarget(targetOptions{Name: localcloud.TargetName, ProjectDir: cp.dir, AppName: app, Env: cp.env})
+// History is the stage's history as its target keeps it (cws history). A stage neither declared nor recorded
+// has none.
+func (cp *consoleProject) History(ctx context.Context, stage string) (*console.History, error) {
+	p, err := config.Load(cp.dir)
 	if err != nil {
-		return out
+		return nil, err
 	}
-	h, err := tgt.History(ctx, &target.HistoryRequest{AppName: app, Stage: stage})
+	s, err := p.Resolve(stage, config.APIHandler, config.Overrides{})
 	if err != nil {
-		return out
+		return nil, err
 	}
-	for _, e := range h.Entries {
-		if e.OK() && e.Action != target.ActionDelete {
-			out = append(out, console.Deployment{Artifact: e.ArtifactSHA256, DeployedAt: e.At})
+	report, err := readHistory(ctx, cp.env, cp.dir, p.AppName(), s, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := &console.History{Stage: stage, Target: report.Target, Entries: []console.HistoryEntry{}}
+	for _, e := range report.Entries {
+		commit := shortCommit(e.Entry)
+		if commit == "-" {
+			commit = ""
 		}
+		out.Entries = append(out.Entries, console.HistoryEntry{N: e.N, At: e.At, Action: string(e.Action), Result: e.Result,
+			Artifact: e.ArtifactSHA256, Commit: commit, Actor: e.Actor, Note: entryNote(e), Current: e.Current})
 	}
-	return out
+	return out, nil
 }
 
 // maskedEnv lists a stage's variables by name, every value masked: the console never holds a value.

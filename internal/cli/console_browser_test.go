@@ -51,7 +51,8 @@ func chromiumPath(t *testing.T) string {
 }
 
 // TestConsoleInChromium drives the console of `cws up dev master` in headless Chromium, as a user would:
-// both deployed stages are listed; a route of dev is tried from its route list and its answer shown; a
+// both deployed stages are listed, and the protected prod (not deployed) marked as such; dev's history shows
+// its deploy as what runs now; a route of dev is tried from its route list and its answer shown; a
 // request made with an HTTP client outside the page shows in the live request log, and its function log
 // lines in dev's log view, both pushed without a reload; the keyboard opens a stage; the stage diff shows
 // both sides; no secret value is anywhere in the page; nothing overflows a phone's width. With
@@ -65,6 +66,7 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg = bytes.Replace(cfg, []byte(`"GREETING": "Hello from master"`), []byte(`"GREETING": "Hello from master", "API_TOKEN": "`+secretValue+`"`), 1)
+	cfg = bytes.Replace(cfg, []byte(`"stages": {`), []byte(`"stages": {"prod": {"api_gateway_stage": "prod", "protected": true},`), 1)
 	if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -140,9 +142,24 @@ func TestConsoleInChromium(t *testing.T) {
 		}
 	}
 
+	if prod := text(`li.stage[data-stage="prod"]`); !strings.Contains(prod, "protected") || strings.Contains(devCard+masterCard, "protected") {
+		t.Errorf("only prod should be marked protected: prod %q, dev %q, master %q", prod, devCard, masterCard)
+	}
+
+	// dev's history: the deploy cws up made, running now.
+	run("open dev and see its history",
+		chromedp.Click(`li.stage[data-stage="dev"] button`),
+		chromedp.WaitVisible(`#history tr[data-n="1"][aria-current="true"]`))
+	if row, status := text(`#history tr[data-n="1"]`), text(`#history-status`); !strings.Contains(row, "* 1") || !strings.Contains(row, "deploy") ||
+		!strings.Contains(row, "ok") || !strings.Contains(status, "runs now") {
+		t.Errorf("dev's history shows %q (%q), want entry 1, a deploy that runs now", row, status)
+	}
+	if facts := text(`#facts`); !strings.Contains(facts, "Protected") || !strings.Contains(facts, "no") {
+		t.Errorf("dev's facts do not say it is unprotected:\n%s", facts)
+	}
+
 	// A request sent from dev's route list, and its answer.
 	run("try GET / of dev",
-		chromedp.Click(`li.stage[data-stage="dev"] button`),
 		chromedp.WaitVisible(`#routes tr[data-method="GET"][data-path="/"] button`),
 		chromedp.Click(`#routes tr[data-method="GET"][data-path="/"] button`),
 		chromedp.WaitVisible(`#response.ok`),
@@ -213,7 +230,7 @@ func TestConsoleInChromium(t *testing.T) {
 	if strings.Contains(html, secretValue) {
 		t.Error("the page shows a secret value")
 	}
-	for _, path := range []string{"api/stages", "api/diff?a=dev&b=master"} {
+	for _, path := range []string{"api/stages", "api/diff?a=dev&b=master", "api/history?stage=master"} {
 		resp, err := http.Get(consoleURL + path)
 		if err != nil {
 			t.Fatal(err)

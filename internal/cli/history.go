@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,51 +56,66 @@ func runHistory(ctx context.Context, env *Env, g *globalOptions, o *historyOptio
 	if err != nil {
 		return err
 	}
-	name, err := stageTargetName(dir, s, "", "cws history --stage "+s.StageName)
+	report, err := readHistory(ctx, env, dir, p.AppName(), s, env.Err)
 	if err != nil {
 		return err
-	}
-	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env})
-	if err != nil {
-		return err
-	}
-	h, err := tgt.History(ctx, &target.HistoryRequest{AppName: p.AppName(), Stage: s.StageName, Config: s, Progress: env.Err})
-	if err != nil {
-		return err
-	}
-	report := historyReport{Stage: s.StageName, Target: name, Current: h.Current, Entries: []historyEntry{}}
-	for _, e := range h.Entries {
-		report.Entries = append(report.Entries, historyEntry{Entry: e, Current: e.N == h.Current, Available: h.Available[e.N]})
 	}
 	if o.json {
 		return writeJSON(env.Out, report)
 	}
-	if len(h.Entries) == 0 {
-		fmt.Fprintf(env.Out, "Stage %s has no history on target %s yet: deploy it with: cws deploy --stage %s\n", s.StageName, name, s.StageName)
+	if len(report.Entries) == 0 {
+		fmt.Fprintf(env.Out, "Stage %s has no history on target %s yet: deploy it with: cws deploy --stage %s\n", s.StageName, report.Target, s.StageName)
 		return nil
 	}
-	rows := make([][]string, 0, len(h.Entries))
+	rows := make([][]string, 0, len(report.Entries))
 	for _, e := range report.Entries {
 		n := fmt.Sprintf("  %d", e.N)
 		if e.Current {
 			n = fmt.Sprintf("* %d", e.N)
 		}
-		commit := short(e.Commit, 8)
-		if e.Dirty {
-			commit += "+dirty"
-		}
 		rows = append(rows, []string{n, e.At.UTC().Format("2006-01-02 15:04:05Z"), string(e.Action), e.Result, short(e.ArtifactSHA256, 12),
-			commit, short(e.ConfigSHA256, 8), e.Actor, entryNote(e)})
+			shortCommit(e.Entry), short(e.ConfigSHA256, 8), e.Actor, entryNote(e)})
 	}
 	if err := writeTable(env.Out, []string{"  #", "WHEN", "ACTION", "RESULT", "ARTIFACT", "COMMIT", "CONFIG", "BY", "NOTE"}, rows); err != nil {
 		return err
 	}
-	if h.Current != 0 {
+	if report.Current != 0 {
 		fmt.Fprintf(env.Out, "* runs now. Return to an earlier entry: cws rollback --stage %s --to N\n", s.StageName)
 	} else {
 		fmt.Fprintf(env.Out, "Nothing runs on stage %s now.\n", s.StageName)
 	}
 	return nil
+}
+
+// readHistory asks the target stage s is deployed with (else its deploy_target) for the stage's history, as
+// cws history and the console show it; progress receives the target's progress lines.
+func readHistory(ctx context.Context, env *Env, dir, app string, s *config.Stage, progress io.Writer) (*historyReport, error) {
+	name, err := stageTargetName(dir, s, "", "cws history --stage "+s.StageName)
+	if err != nil {
+		return nil, err
+	}
+	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: app, Stage: s, Env: env})
+	if err != nil {
+		return nil, err
+	}
+	h, err := tgt.History(ctx, &target.HistoryRequest{AppName: app, Stage: s.StageName, Config: s, Progress: progress})
+	if err != nil {
+		return nil, err
+	}
+	report := &historyReport{Stage: s.StageName, Target: name, Current: h.Current, Entries: []historyEntry{}}
+	for _, e := range h.Entries {
+		report.Entries = append(report.Entries, historyEntry{Entry: e, Current: e.N == h.Current, Available: h.Available[e.N]})
+	}
+	return report, nil
+}
+
+// shortCommit is an entry's commit as cws shows it: 8 characters, "+dirty" when the tree had changes.
+func shortCommit(e target.Entry) string {
+	c := short(e.Commit, 8)
+	if e.Dirty {
+		c += "+dirty"
+	}
+	return c
 }
 
 // entryNote says what else an entry tells: where a promote came from, where a rollback went, the version

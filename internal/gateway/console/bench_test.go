@@ -39,6 +39,9 @@ func (p benchProject) Stages(context.Context) ([]Stage, error) {
 	return []Stage{{Name: "dev", Target: "local", Deployed: true, Served: true, APIStage: "dev"}}, nil
 }
 func (p benchProject) Diff(context.Context, string, string) (*Diff, error) { return &Diff{}, nil }
+func (p benchProject) History(_ context.Context, stage string) (*History, error) {
+	return &History{Stage: stage}, nil
+}
 func (p benchProject) Logs(_ context.Context, stage string) (logs.Reader, error) {
 	return p.store.Reader(stage), nil
 }

@@ -1,6 +1,6 @@
 // Package console is the local stage console: a web page served by the gateway process on its own loopback
-// address, showing every stage of the project (target, URL, artifact, last deploy, routes, masked
-// environment), a form to send a request to a route and see the answer, the gateway's requests live, each
+// address, showing every stage of the project (target, URL, artifact, last deploy, protection, history,
+// routes, masked environment), a form to send a request to a route and see the answer, the gateway's requests live, each
 // stage's function log live, and the difference of two stages side by side.
 //
 // The page is plain HTML, CSS and JavaScript embedded in the binary (no build step); live views are
@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,9 @@ type Project interface {
 	Diff(ctx context.Context, a, b string) (*Diff, error)
 	// Logs returns the reader of a stage's function log (the local store, or CloudWatch for AWS stages).
 	Logs(ctx context.Context, stage string) (logs.Reader, error)
+	// History returns a stage's history as its target keeps it (for AWS stages that runs terraform, so the
+	// page asks for it per stage rather than with Stages).
+	History(ctx context.Context, stage string) (*History, error)
 }
 
 // Stage is one stage as the console shows it.
@@ -57,19 +61,40 @@ type Stage struct {
 	// Artifact is the base64 SHA-256 of the deployed zip.
 	Artifact   string     `json:"artifact"`
 	DeployedAt *time.Time `json:"deployed_at"`
-	// History lists earlier deployments, newest first; empty until stage history exists.
-	History []Deployment `json:"history"`
-	Routes  []Route      `json:"routes"`
+	// Protected says the config protects the stage: deploying, promoting to, rolling back or deleting it
+	// needs --confirm.
+	Protected bool    `json:"protected"`
+	Routes    []Route `json:"routes"`
 	// Environment holds the stage's variables, every value Masked.
 	Environment []Variable `json:"environment"`
 	// Settings are the function settings worth a glance (memory, timeout, region...), as text.
 	Settings []Setting `json:"settings"`
 }
 
-// Deployment is one entry of a stage's history.
-type Deployment struct {
-	Artifact   string    `json:"artifact"`
-	DeployedAt time.Time `json:"deployed_at"`
+// History is a stage's history, newest entry first.
+type History struct {
+	Stage string `json:"stage"`
+	// Target is the target that keeps it ("local", "terraform").
+	Target  string         `json:"target"`
+	Entries []HistoryEntry `json:"entries"`
+}
+
+// HistoryEntry is one deploy, promote, rollback or delete of a stage, as cws history shows it.
+type HistoryEntry struct {
+	N      int       `json:"n"`
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
+	// Result is "ok" or "failed".
+	Result string `json:"result"`
+	// Artifact is the base64 SHA-256 of the code the stage ran after the change, "" for a delete.
+	Artifact string `json:"artifact"`
+	// Commit is the source commit, short, with "+dirty" when the tree had changes; "" when unknown.
+	Commit string `json:"commit"`
+	Actor  string `json:"actor"`
+	// Note says where a promote came from, where a rollback went, why a change failed.
+	Note string `json:"note"`
+	// Current marks the entry whose artifact runs now.
+	Current bool `json:"current"`
 }
 
 // Route is one method and resource of a stage.
@@ -144,6 +169,7 @@ func New(opts Options) *Console {
 	c.mux.Handle("GET /", files)
 	c.mux.HandleFunc("GET /api/stages", c.serveStages)
 	c.mux.HandleFunc("GET /api/diff", c.serveDiff)
+	c.mux.HandleFunc("GET /api/history", c.serveHistory)
 	c.mux.HandleFunc("POST /api/send", c.serveSend)
 	c.mux.HandleFunc("GET /api/events/requests", c.serveRequestEvents)
 	c.mux.HandleFunc("GET /api/events/logs", c.serveLogEvents)
@@ -188,6 +214,25 @@ func (c *Console) serveDiff(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, d)
+}
+
+func (c *Console) serveHistory(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("stage")
+	s, err := c.knownStage(r.Context(), name)
+	switch {
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	case s == nil:
+		writeError(w, http.StatusNotFound, "no stage "+strconv.Quote(name)+": /api/history?stage=dev")
+		return
+	}
+	h, err := c.opts.Project.History(r.Context(), name)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, h)
 }
 
 // knownStage returns the stage named name, or nil.

@@ -3,6 +3,7 @@ package console
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,6 +26,9 @@ func (p stubProject) Diff(_ context.Context, a, b string) (*Diff, error) {
 }
 func (p stubProject) Logs(_ context.Context, stage string) (logs.Reader, error) {
 	return p.store.Reader(stage), nil
+}
+func (p stubProject) History(_ context.Context, stage string) (*History, error) {
+	return &History{Stage: stage, Target: "local", Entries: []HistoryEntry{{N: 1, Action: "deploy", Result: "ok", Current: true}}}, nil
 }
 
 func newTestConsole(t *testing.T, gatewayURL string) (*Console, *httptest.Server) {
@@ -114,6 +118,33 @@ func TestRequestEventsReplayThenPush(t *testing.T) {
 	want("event: ready")
 	c.Observe(gateway.Request{Method: "GET", Path: "/dev/new", Status: 200, RequestID: "new"})
 	want(`"request_id":"new"`)
+}
+
+// A stage's history is asked for by name; a name that is no stage is a 404, never passed on.
+func TestHistoryOfKnownStagesOnly(t *testing.T) {
+	_, srv := newTestConsole(t, "http://127.0.0.1:1")
+	for path, want := range map[string]int{"dev": http.StatusOK, "prod": http.StatusOK, "nope": http.StatusNotFound, "": http.StatusNotFound} {
+		resp, err := http.Get(srv.URL + "/api/history?stage=" + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Stage   string         `json:"stage"`
+			Entries []HistoryEntry `json:"entries"`
+			Error   string         `json:"error"`
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("history of %q: %d, want %d", path, resp.StatusCode, want)
+		}
+		if want == http.StatusOK && (body.Stage != path || len(body.Entries) != 1 || !body.Entries[0].Current) {
+			t.Errorf("history of %q: %+v", path, body)
+		}
+		if want != http.StatusOK && body.Error == "" {
+			t.Errorf("history of %q: no error message", path)
+		}
+	}
 }
 
 func TestRequestFeedCountsMissed(t *testing.T) {

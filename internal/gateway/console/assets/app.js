@@ -65,7 +65,8 @@ function renderStages() {
     const target = s.target || "not deployed";
     const item = el("li", { class: "stage", "data-stage": s.name, "aria-current": s.name === state.selected ? "true" : "false" },
       el("button", { class: "open", type: "button", "aria-label": `Open stage ${s.name}`, onclick: () => selectStage(s.name, true) },
-        el("span", { class: "name" }, s.name, el("span", { class: "badge " + (s.target || ""), text: target })),
+        el("span", { class: "name" }, s.name, el("span", { class: "badge " + (s.target || ""), text: target }),
+          s.protected ? el("span", { class: "badge protected", text: "protected" }) : null),
         el("span", { class: "meta", text: s.url || "no URL" }),
         el("span", { class: "meta", text: `artifact ${short(s.artifact)} · ${when}` })));
     list.append(item);
@@ -97,6 +98,7 @@ function renderDetail(s) {
   if (s.function) fact("Function", s.function);
   fact("Artifact", s.artifact || "—");
   fact("Last deploy", s.deployed_at ? new Date(s.deployed_at).toLocaleString() : "—");
+  fact("Protected", s.protected ? `yes: deploy, promote to, rollback and delete need --confirm ${s.name}` : "no");
   for (const kv of s.settings || []) fact(kv.name, kv.value);
 
   const routes = $("routes").tBodies[0];
@@ -118,10 +120,39 @@ function renderDetail(s) {
   for (const v of s.environment || []) env.append(el("tr", {}, el("td", { class: "mono", text: v.name }), el("td", { class: "mono", text: v.value })));
   if (!(s.environment || []).length) env.append(el("tr", {}, el("td", { colspan: "2", class: "help", text: "no variables" })));
 
-  const history = $("history");
-  history.replaceChildren();
-  if ((s.history || []).length === 0) history.append(el("li", { class: "help", text: "No earlier deployments recorded." }));
-  for (const h of s.history || []) history.append(el("li", { text: `${new Date(h.deployed_at).toLocaleString()} · ${short(h.artifact)}` }));
+  loadHistory(s);
+}
+
+// loadHistory shows the stage's history, read from its target when asked for (for an AWS stage that runs
+// terraform, which takes a moment); an answer for a stage no longer shown is dropped.
+async function loadHistory(s) {
+  const ask = state.historyAsk = (state.historyAsk || 0) + 1;
+  const status = $("history-status");
+  const rows = $("history").tBodies[0];
+  status.textContent = s.target === "terraform" ? "Reading the history from the stage's Terraform state…" : "Reading the history…";
+  try {
+    const h = await getJSON("api/history?stage=" + encodeURIComponent(s.name));
+    if (ask !== state.historyAsk) return;
+    rows.replaceChildren();
+    for (const e of h.entries) {
+      rows.append(el("tr", { "data-n": e.n, class: e.current ? "current" : null, "aria-current": e.current ? "true" : null },
+        el("td", { class: "mono", text: (e.current ? "* " : "") + e.n, title: e.current ? "runs now" : null }),
+        el("td", { text: new Date(e.at).toLocaleString() }),
+        el("td", { text: e.action }),
+        el("td", { class: "result-" + e.result, text: e.result }),
+        el("td", { class: "mono", text: e.artifact ? short(e.artifact) : "—", title: e.artifact || null }),
+        el("td", { class: "mono", text: e.commit || "—" }),
+        el("td", { text: e.actor }),
+        el("td", { text: e.note })));
+    }
+    if (h.entries.length === 0) status.textContent = `No history yet: cws deploy --stage ${s.name} records the first entry.`;
+    else if (h.entries.some((e) => e.current)) status.textContent = `On ${h.target}. * runs now; cws rollback --stage ${s.name} --to N returns to an earlier entry.`;
+    else status.textContent = `On ${h.target}. Nothing runs on stage ${s.name} now.`;
+  } catch (e) {
+    if (ask !== state.historyAsk) return;
+    rows.replaceChildren();
+    status.textContent = "Cannot read the history: " + e.message;
+  }
 }
 
 function tryRoute(method, path) {
