@@ -15,7 +15,6 @@ import (
 	"github.com/coworks-go/coworks/internal/deployed"
 	"github.com/coworks-go/coworks/internal/stage"
 	"github.com/coworks-go/coworks/internal/target"
-	"github.com/coworks-go/coworks/internal/terraform"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -132,10 +131,8 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 	if !knownTarget(name) {
 		return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", name, strings.Join(targetNames, " or ")), "cws deploy --stage "+s.StageName+" --target local")
 	}
-	if name == "terraform" { // fail before the build when the deploy could not go anywhere
-		if _, err := terraform.Region(s, env.Getenv); err != nil {
-			return nil, err
-		}
+	if err := checkTargetSettings(env, name, s); err != nil { // before the build: the deploy could not go anywhere
+		return nil, err
 	}
 	tgt, err := newTarget(targetOptions{Name: name, ProjectDir: dir, AppName: p.AppName(), Stage: s, Env: env, Port: d.port})
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/deployed"
 	"github.com/coworks-go/coworks/internal/target"
-	"github.com/coworks-go/coworks/internal/terraform"
 )
 
 type promoteOptions struct {
@@ -110,10 +109,8 @@ func runPromote(ctx context.Context, env *Env, g *globalOptions, o *promoteOptio
 		return withTry(fmt.Errorf("stage %s is on target %s and stage %s on target %s, which run different artifacts (the local cloud a host binary, AWS a Lambda zip): %w",
 			from, fromTarget, to, toTarget, target.ErrArtifactsDiffer), "build and deploy it there instead: cws deploy --stage "+to)
 	}
-	if toTarget == terraform.TargetName {
-		if _, err := terraform.Region(toStage, env.Getenv); err != nil {
-			return err
-		}
+	if err := checkTargetSettings(env, toTarget, toStage); err != nil {
+		return err
 	}
 	if !o.plan {
 		if err := confirmProtected(env, toStage, o.confirm, "promote "+from+" to stage "+to, "cws promote --from "+from+" --to "+to); err != nil {

@@ -53,6 +53,16 @@ func newTarget(o targetOptions) (target.Target, error) {
 	return nil, withTry(fmt.Errorf("unknown deploy target %q: use %s", o.Name, strings.Join(targetNames, " or ")), "cws deployed   (shows each stage's target)")
 }
 
+// checkTargetSettings refuses, before anything is built or changed, a stage whose settings give the target
+// named name nowhere to deploy (terraform: no AWS region).
+func checkTargetSettings(env *Env, name string, s *config.Stage) error {
+	if name == terraform.TargetName {
+		_, err := terraform.Region(s, env.Getenv)
+		return err
+	}
+	return nil
+}
+
 // knownTarget reports whether name is a deploy target cws knows.
 func knownTarget(name string) bool { return slices.Contains(targetNames, name) }
 
