@@ -37,8 +37,8 @@ func confirmProtected(env *Env, s *config.Stage, confirm, doing, retry string) e
 		if strings.TrimSpace(line) == s.StageName {
 			return nil
 		}
-		if err != nil && !errors.Is(err, context.Canceled) {
-			fmt.Fprintln(env.Err)
+		if err != nil {
+			fmt.Fprintln(env.Err) // end of input (Ctrl-D): end the prompt's line
 		}
 		return withTry(fmt.Errorf("%q is not %s: nothing was changed", strings.TrimSpace(line), s.StageName), try)
 	}
