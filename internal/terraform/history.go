@@ -40,16 +40,21 @@ func (t *Target) localHistory(stage string) []byte {
 }
 
 // openHistory initialises the history root dir (tfgen.HistoryRootDir, or a temporary copy of it) and reads
-// the history its state holds; history.json is rewritten from the state when they differ, so that applying
-// the root changes nothing until an entry is appended. Its terraform output goes nowhere: it is
-// bookkeeping, and failures still carry terraform's diagnostics.
-func (t *Target) openHistory(ctx context.Context, bin, root string) (*stageHistory, error) {
+// the history its state holds. For a writer (who holds the stage's lock), history.json is rewritten from the
+// state when they differ, so that applying the root changes nothing until an entry is appended. A reader
+// (cws history, the console: no lock) changes nothing in the root, since a writer may be between writing
+// history.json and applying it: it leaves history.json alone, does not initialise a root already
+// initialised, and gets a history it cannot append to. Its terraform output goes nowhere: it is bookkeeping,
+// and failures still carry terraform's diagnostics.
+func (t *Target) openHistory(ctx context.Context, bin, root string, write bool) (*stageHistory, error) {
 	r, err := t.runner(bin, root, io.Discard)
 	if err != nil {
 		return nil, err
 	}
-	if err := asProviderInstall(r.Init(ctx), envLookup(t.opts.Env)); err != nil {
-		return nil, err
+	if write || !isDir(filepath.Join(RootsDir(t.opts.ProjectDir), root, ".terraform")) {
+		if err := asProviderInstall(r.Init(ctx), envLookup(t.opts.Env)); err != nil {
+			return nil, err
+		}
 	}
 	outs, err := r.Output(ctx)
 	if err != nil {
@@ -62,6 +67,10 @@ func (t *Target) openHistory(ctx context.Context, bin, root string) (*stageHisto
 	}
 	if err := json.Unmarshal(state, &h.entries); err != nil {
 		return nil, fmt.Errorf("the history in the state of %s is not a list of entries: %w", relRoot(root), err)
+	}
+	if !write {
+		h.r, h.file = nil, "" // appending to a reader's history is a bug
+		return h, nil
 	}
 	if current, _ := os.ReadFile(h.file); !bytes.Equal(current, state) {
 		if err := safefile.Write(h.file, state, 0o644); err != nil {
@@ -139,7 +148,7 @@ func (t *Target) loadHistory(ctx context.Context, appName, stage string, req *ta
 		return nil, err
 	}
 	if here {
-		return t.openHistory(ctx, bin, root)
+		return t.openHistory(ctx, bin, root, false)
 	}
 	cfg := *req.Config
 	cfg.AppName, cfg.StageName = appName, stage
@@ -172,12 +181,7 @@ func (t *Target) loadHistory(ctx context.Context, appName, stage string, req *ta
 	if err := WriteRoots(RootsDir(t.opts.ProjectDir), copyRoot, nil); err != nil {
 		return nil, err
 	}
-	h, err := t.openHistory(ctx, bin, filepath.Base(tmp))
-	if err != nil {
-		return nil, err
-	}
-	h.r, h.file = nil, "" // a read-only copy: appending to it is a bug
-	return h, nil
+	return t.openHistory(ctx, bin, filepath.Base(tmp), false)
 }
 
 // rollbackVars is the file of a stage root that holds the alias_version a rollback set, so that a plain

@@ -128,7 +128,7 @@ func (t *Target) Rollback(ctx context.Context, req *target.RollbackRequest) (*ta
 		result.Plan = text.String()
 		return result, nil
 	}
-	hist, err := t.openHistory(ctx, bin, tfgen.HistoryRootDir(req.Stage))
+	hist, err := t.openHistory(ctx, bin, tfgen.HistoryRootDir(req.Stage), true)
 	if err != nil {
 		return nil, err
 	}

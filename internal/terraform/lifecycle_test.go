@@ -152,3 +152,38 @@ func TestRollbackKeepsItsVersionAcrossPlainApplies_SimulatedAWSResources(t *test
 		t.Errorf("after the deploy, dev runs %s; want v2", d.ArtifactSHA256)
 	}
 }
+
+// TestHistoryReadersChangeNothing_SimulatedAWSResources: reading a stage's history (cws history, the console:
+// no lock) while a deploy is between writing the history root's history.json and applying it leaves the
+// deploy's file alone, so that the entry it appends is not lost.
+func TestHistoryReadersChangeNothing_SimulatedAWSResources(t *testing.T) {
+	tg, dir := newSimulatedTarget(t)
+	if _, err := tg.Deploy(ctx, targettest.Request("dev", "dev", targettest.FakeArtifact(t, 1))); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(RootsDir(dir), tfgen.HistoryRootDir("dev"), tfgen.HistoryName)
+	state, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []target.Entry
+	if err := json.Unmarshal(state, &entries); err != nil || len(entries) != 1 {
+		t.Fatalf("history.json after a deploy: %s (%v)", state, err)
+	}
+	// A writer's next entry, written but not applied yet.
+	entries, _ = target.Append(entries, target.Entry{Action: target.ActionDeploy, Result: target.ResultOK, Actor: "writer"})
+	pending, _ := json.MarshalIndent(entries, "", "  ")
+	if err := os.WriteFile(file, pending, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := tg.History(ctx, &target.HistoryRequest{AppName: "demo", Stage: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Entries) != 1 {
+		t.Errorf("the reader got %d entries, want the 1 the state holds", len(h.Entries))
+	}
+	if now, _ := os.ReadFile(file); string(now) != string(pending) {
+		t.Errorf("reading the history rewrote history.json:\n%s\nwant the writer's:\n%s", now, pending)
+	}
+}

@@ -176,7 +176,7 @@ func (t *Target) deploy(ctx context.Context, req *target.Request, ch change) (*t
 		}
 		return result, nil
 	}
-	hist, err := t.openHistory(ctx, bin, out.HistoryRoot)
+	hist, err := t.openHistory(ctx, bin, out.HistoryRoot, true)
 	if err != nil {
 		return nil, err
 	}

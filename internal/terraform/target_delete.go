@@ -61,7 +61,7 @@ func (t *Target) Delete(ctx context.Context, req *target.DeleteRequest) (*target
 			return nil, err
 		}
 		if res.Deleted && isDir(filepath.Join(dir, tfgen.HistoryRootDir(req.Stage))) {
-			if hist, err = t.openHistory(ctx, bin, tfgen.HistoryRootDir(req.Stage)); err != nil {
+			if hist, err = t.openHistory(ctx, bin, tfgen.HistoryRootDir(req.Stage), true); err != nil {
 				return nil, err
 			}
 		}
