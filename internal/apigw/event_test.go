@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -184,10 +185,14 @@ func TestEventNulls(t *testing.T) {
 	if got["path"] != "/hardcoded" || got["resource"] != "/hardcoded" {
 		t.Errorf("path %v resource %v", got["path"], got["resource"])
 	}
+	// domainName has no port (AWS hosts never have one), headers.Host keeps it.
+	if h := got["headers"].(map[string]any)["Host"]; h != "abc1234567.execute-api.localhost:8080" {
+		t.Errorf("headers.Host = %v, want the Host header as sent", h)
+	}
 	rc := got["requestContext"].(map[string]any)
 	for k, want := range map[string]any{
 		"path": "/dev//hardcoded", "stage": "dev", "protocol": "HTTP/1.1", "requestTime": "10/Mar/2020:00:03:59 +0000",
-		"requestTimeEpoch": float64(1583798639428), "domainPrefix": "abc1234567", "domainName": "abc1234567.execute-api.localhost:8080",
+		"requestTimeEpoch": float64(1583798639428), "domainPrefix": "abc1234567", "domainName": "abc1234567.execute-api.localhost",
 		"requestId": "77375676-0000-4b79-853a-f982474efe18", "extendedRequestId": "dzdWdgAAS3mFOvk=", "resourcePath": "/hardcoded",
 	} {
 		if rc[k] != want {
@@ -360,6 +365,56 @@ func TestNewRequestIDs(t *testing.T) {
 	other := NewRequestIDs("not-a-uuid", time.Unix(0, 0))
 	if len(other.ExtendedRequestID) != 16 || !strings.HasPrefix(other.TraceID, "Root=1-0-") || len(other.TraceID) != len("Root=1-0-")+24 {
 		t.Errorf("ids from a non-UUID = %+v", other)
+	}
+}
+
+// TestEdgeOptimizedEndpointHeaders: an EDGE API's function sees the request as CloudFront forwards it: Via,
+// X-Amz-Cf-Id, the CloudFront-* viewer headers (a client's own spellings replaced) and a second hop in
+// X-Forwarded-For; a REGIONAL API's function sees none of them.
+func TestEdgeOptimizedEndpointHeaders(t *testing.T) {
+	router := mustRouter(t, Route{Method: "GET", Path: "/"})
+	sp, _ := SplitStage("/dev/")
+	match, _ := router.Match("GET", sp.Path)
+	build := func(endpoint, ua string) map[string]any {
+		h := http.Header{"User-Agent": {ua}, "X-Forwarded-For": {"203.0.113.7"}, "Cloudfront-Viewer-Country": {"FR"}}
+		ev := decodeObject(t, BuildEvent(&EventInput{
+			Method: "GET", Path: sp, Host: "abc1234567.execute-api.localhost:8080", Header: h, Protocol: "HTTP/1.1",
+			Match: match, Stage: &Stage{Name: "dev", APIID: "abc1234567", EndpointType: endpoint}, SourceIP: "127.0.0.2", EdgeIP: "127.0.0.1",
+			IDs: NewRequestIDs("77375676-0000-4b79-853a-f982474efe18", time.Unix(0, 0)), Time: time.Unix(0, 0),
+		}))
+		return ev["headers"].(map[string]any)
+	}
+	edge := build(EndpointEdge, "curl/8.5.0")
+	for k, want := range map[string]string{
+		"CloudFront-Forwarded-Proto": "https", "CloudFront-Is-Desktop-Viewer": "true", "CloudFront-Is-Mobile-Viewer": "false",
+		"CloudFront-Is-SmartTV-Viewer": "false", "CloudFront-Is-Tablet-Viewer": "false", "CloudFront-Viewer-ASN": "16509",
+		"CloudFront-Viewer-Country": "US", "X-Forwarded-For": "203.0.113.7, 127.0.0.2, 127.0.0.1",
+	} {
+		if edge[k] != want {
+			t.Errorf("EDGE headers[%s] = %v, want %s", k, edge[k], want)
+		}
+	}
+	if _, ok := edge["Cloudfront-Viewer-Country"]; ok {
+		t.Errorf("the client's own Cloudfront-Viewer-Country reached the function")
+	}
+	if !regexp.MustCompile(`^1\.1 [0-9a-f]{32}\.cloudfront\.net \(CloudFront\)$`).MatchString(edge["Via"].(string)) {
+		t.Errorf("Via = %v", edge["Via"])
+	}
+	if !regexp.MustCompile(`^[A-Za-z0-9_-]{54}==$`).MatchString(edge["X-Amz-Cf-Id"].(string)) {
+		t.Errorf("X-Amz-Cf-Id = %v, want 56 URL-safe base64 characters", edge["X-Amz-Cf-Id"])
+	}
+	if mobile := build(EndpointEdge, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"); mobile["CloudFront-Is-Mobile-Viewer"] != "true" ||
+		mobile["CloudFront-Is-Desktop-Viewer"] != "false" {
+		t.Errorf("an iPhone: mobile %v desktop %v", mobile["CloudFront-Is-Mobile-Viewer"], mobile["CloudFront-Is-Desktop-Viewer"])
+	}
+	regional := build(EndpointRegional, "curl/8.5.0")
+	for k := range regional {
+		if strings.HasPrefix(k, "CloudFront-") || k == "Via" || k == "X-Amz-Cf-Id" {
+			t.Errorf("REGIONAL API: header %s present", k)
+		}
+	}
+	if regional["X-Forwarded-For"] != "203.0.113.7, 127.0.0.2" || regional["Cloudfront-Viewer-Country"] != "FR" {
+		t.Errorf("REGIONAL API: X-Forwarded-For %v, client's own header %v", regional["X-Forwarded-For"], regional["Cloudfront-Viewer-Country"])
 	}
 }
 
