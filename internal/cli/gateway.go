@@ -145,7 +145,8 @@ func portOf(addr string) int {
 func localAPIs(dir string, st *localcloud.State) []gateway.API {
 	apis := make([]gateway.API, 0, len(st.RestAPIs))
 	for _, api := range st.RestAPIs {
-		ga := gateway.API{ID: api.ID, BinaryMediaTypes: slices.Clone(api.BinaryMediaTypes)}
+		ga := gateway.API{ID: api.ID, BinaryMediaTypes: slices.Clone(api.BinaryMediaTypes),
+			EndpointType: api.EndpointType, MinimumCompressionSize: api.MinimumCompressionSize}
 		for i := range api.Stages {
 			s := &api.Stages[i]
 			gs := gatewayStage(s.Name, s.ChaliceStage, s.ArtifactSHA256, s.Routes, runtimeapi.FunctionConfig{

@@ -113,8 +113,13 @@ func runAPI(s *config.Stage, art *build.Artifact) gateway.API {
 		Timeout:    time.Duration(s.LambdaTimeout) * time.Second,
 		Region:     s.AWSRegion,
 	}, reserved)
+	var compression *int
+	if s.MinimumCompressionSize.Set {
+		n := s.MinimumCompressionSize.Value
+		compression = &n
+	}
 	return gateway.API{ID: hex.EncodeToString(sum[:5]), Stages: []gateway.Stage{st}, RootStage: st.Name,
-		BinaryMediaTypes: slices.Clone(binaryMediaTypes)}
+		BinaryMediaTypes: slices.Clone(binaryMediaTypes), EndpointType: s.APIGatewayEndpointType, MinimumCompressionSize: compression}
 }
 
 // watch rebuilds and swaps the function when the sources or the config change, until ctx ends.

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 }
 
 // routesOf asks a built function for its route table (CWS_ROUTES=1), as the build step does.
-func routesOf(t *testing.T, fn string) []apigw.Route {
+func routesOf(t testing.TB, fn string) []apigw.Route {
 	t.Helper()
 	if fn == "probe" || fn == "postwork" { // not CoWorks services: the catch-all table, as build gives such functions
 		return []apigw.Route{{Method: "ANY", Path: "/"}, {Method: "ANY", Path: "/{proxy+}"}}
@@ -52,7 +52,7 @@ func routesOf(t *testing.T, fn string) []apigw.Route {
 }
 
 // stage returns a stage running the named test function as {fn}-{name}, with GREETING and cws_stage.
-func stage(t *testing.T, fn, name, greeting string) Stage {
+func stage(t testing.TB, fn, name, greeting string) Stage {
 	return Stage{
 		Name:      name,
 		Variables: map[string]string{"cws_stage": name},

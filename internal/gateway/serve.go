@@ -82,6 +82,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.logLine(x, r, se, http.StatusRequestTimeout, start, ids.RequestID, "reading the body: "+err.Error())
 		return
 	}
+	// The server's read timeout bounds the request and its body, not the invocation: once the body is in,
+	// a connection whose read deadline passes would cancel the request while the function runs.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	match, ok := se.router.Match(r.Method, sp.Path)
 	if !ok {
 		g.finish(w, r, x, se, ids, start, apigw.GatewayError(apigw.ErrMissingAuthenticationToken, ids), "no route")
