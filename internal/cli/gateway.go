@@ -33,10 +33,15 @@ func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	cmd.Flags().IntVar(&o.port, "port", 0, "port to listen on (default: the local cloud's port, local_gateway_port, 8000)")
+	o.addFlags(cmd.Flags())
 	return cmd
 }
 
 func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions, portSet bool) error {
+	gopts, err := o.gatewayOptions("gateway", env.Out, env.Err)
+	if err != nil {
+		return err
+	}
 	dir, err := projectDir(env, g)
 	if err != nil {
 		return err
@@ -53,13 +58,13 @@ func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions
 	if err != nil {
 		return err
 	}
-	return serveLocalCloud(ctx, env, dir, ln, nil)
+	return serveLocalCloud(ctx, env, dir, ln, gopts, nil)
 }
 
-// serveLocalCloud serves the local cloud of the project in dir on ln until ctx ends, applying deploys and
-// deletes as they happen, then stops every function process (ln is closed). It prints the stages' URLs
+// serveLocalCloud serves the local cloud of the project in dir on ln with gopts until ctx ends, applying
+// deploys and deletes as they happen, then stops every function process (ln is closed). It prints the stages' URLs
 // with the port actually listened on, then calls intro, when not nil, with the state it starts from.
-func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, intro func(*localcloud.State, net.Addr)) error {
+func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, gopts gateway.Options, intro func(*localcloud.State, net.Addr)) error {
 	defer ln.Close()
 	// The stamp is taken before the read: a deploy in between is seen as a change, not missed.
 	stamp, err := localcloud.StatStamp(dir)
@@ -70,7 +75,7 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 	if err != nil {
 		return err
 	}
-	gw, err := gateway.New(localAPIs(dir, st), gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
+	gw, err := gateway.New(localAPIs(dir, st), gopts)
 	if err != nil {
 		return fmt.Errorf("local cloud state: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 
 // serveOptions are the flags of the commands that serve HTTP (cws run, cws gateway).
 type serveOptions struct {
+	localCloudOptions
 	host     string
 	port     int
 	noReload bool
@@ -47,6 +48,7 @@ func newRunCommand(env *Env, g *globalOptions) *cobra.Command {
 	cmd.Flags().StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	cmd.Flags().IntVar(&o.port, "port", 8000, "port to listen on (0 picks a free one)")
 	cmd.Flags().BoolVar(&o.noReload, "no-reload", false, "do not watch the sources")
+	o.addFlags(cmd.Flags())
 	return cmd
 }
 
@@ -59,12 +61,16 @@ type runSession struct {
 }
 
 func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions) error {
+	gopts, err := o.gatewayOptions("run", env.Out, env.Err)
+	if err != nil {
+		return err
+	}
 	rs := &runSession{env: env, g: g}
 	apis, s, err := rs.load(ctx)
 	if err != nil {
 		return err
 	}
-	gw, err := gateway.New(apis, gateway.Options{AccessLog: env.Out, FunctionLog: env.Err})
+	gw, err := gateway.New(apis, gopts)
 	if err != nil {
 		return err
 	}
@@ -230,7 +236,7 @@ func listen(host string, port int) (net.Listener, error) {
 
 // serveUntilDone serves h on ln until ctx ends, then shuts the server down gracefully.
 func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := gateway.NewServer(h, gateway.DefaultServerTimeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

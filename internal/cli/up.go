@@ -38,10 +38,15 @@ func newUpCommand(env *Env, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.separateAPIs, "separate-apis", false, "give each stage its own REST API instead of sharing the first stage's")
 	f.StringVar(&o.host, "host", "127.0.0.1", "address the gateway listens on")
 	f.IntVar(&o.port, "port", 0, "port the gateway listens on (default: the local cloud's port, local_gateway_port, 8000; 0 with --port picks a free one)")
+	o.addFlags(f)
 	return cmd
 }
 
 func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args []string, portSet bool) error {
+	gopts, err := o.gatewayOptions("up", env.Out, env.Err)
+	if err != nil {
+		return err
+	}
 	dir, p, err := loadValidProject(env, g)
 	if err != nil {
 		return err
@@ -81,7 +86,7 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 			sharedID = report.RestAPIID
 		}
 	}
-	err = serveLocalCloud(ctx, env, dir, ln, func(st *localcloud.State, addr net.Addr) {
+	err = serveLocalCloud(ctx, env, dir, ln, gopts, func(st *localcloud.State, addr net.Addr) {
 		printCurlLines(env.Out, st, addr, stages)
 	})
 	if err == nil {
