@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -418,21 +419,31 @@ func TestEdgeOptimizedEndpointHeaders(t *testing.T) {
 	}
 }
 
+// FuzzAppendEvent builds proxy events from arbitrary requests: the event is always valid JSON that
+// aws-lambda-go decodes, and says what the request said: the method, both paths, the header (unless API
+// Gateway replaces or drops it) in both header maps, the body (base64 when binary), the query with the last
+// value of each key in queryStringParameters, and a domainName without the port.
 func FuzzAppendEvent(f *testing.F) {
-	f.Add("/dev/a/b", "a=1&a=2&b", "X-Key", "v", []byte("body"), "*/*")
-	f.Add("//dev//x/", "%zz=+&=", "tEsT", "\xff", []byte{0, 1, 2}, "")
+	f.Add("GET", "/dev/a/b", "a=1&a=2&b", "X-Key", "v", []byte("body"), "*/*", false)
+	f.Add("POST", "//dev//x/", "%zz=+&=", "tEsT", "\xff", []byte{0, 1, 2}, "application/octet-stream", true)
 	router := mustRouter(f, Route{Method: "ANY", Path: "/{proxy+}"}, Route{Method: "ANY", Path: "/"}, Route{Method: "GET", Path: "/a/{b}"})
-	f.Fuzz(func(t *testing.T, rawPath, rawQuery, hname, hvalue string, body []byte, binary string) {
+	f.Fuzz(func(t *testing.T, method, rawPath, rawQuery, hname, hvalue string, body []byte, contentType string, edge bool) {
 		sp, ok := SplitStage(rawPath)
 		if !ok {
 			return
 		}
-		m, ok := router.Match("GET", sp.Path)
+		m, ok := router.Match(method, sp.Path)
 		if !ok {
 			return
 		}
-		ev := BuildEvent(&EventInput{Method: "GET", Path: sp, RawQuery: rawQuery, Host: "h", Header: http.Header{hname: {hvalue}},
-			Body: body, Match: m, Stage: &Stage{Name: sp.Stage, BinaryMediaTypes: []string{binary}}, Time: time.Unix(0, 0)})
+		stage := &Stage{Name: sp.Stage, APIID: "abc1234567", BinaryMediaTypes: []string{"application/octet-stream", "image/*"}}
+		if edge {
+			stage.EndpointType = EndpointEdge
+		}
+		header := http.Header{hname: {hvalue}, "Content-Type": {contentType}}
+		ev := BuildEvent(&EventInput{Method: method, Path: sp, RawQuery: rawQuery, Host: "h.example:8080", Header: header,
+			Body: body, Match: m, Stage: stage, SourceIP: "10.0.0.1", EdgeIP: "127.0.0.1",
+			IDs: NewRequestIDs("77375676-0000-4b79-853a-f982474efe18", time.Unix(0, 0)), Time: time.Unix(0, 0)})
 		var got events.APIGatewayProxyRequest
 		if err := json.Unmarshal(ev, &got); err != nil {
 			t.Fatalf("invalid event JSON: %v\n%s", err, ev)
@@ -440,5 +451,46 @@ func FuzzAppendEvent(f *testing.F) {
 		if utf8.ValidString(rawPath) && (got.Path != sp.Path || got.RequestContext.Path != sp.ContextPath) {
 			t.Fatalf("path %q / %q, want %q / %q", got.Path, got.RequestContext.Path, sp.Path, sp.ContextPath)
 		}
+		if utf8.ValidString(method) && (got.HTTPMethod != method || got.RequestContext.HTTPMethod != method) {
+			t.Fatalf("httpMethod %q / %q, want %q", got.HTTPMethod, got.RequestContext.HTTPMethod, method)
+		}
+		if got.RequestContext.DomainName != "h.example" {
+			t.Fatalf("domainName %q, want the host without its port", got.RequestContext.DomainName)
+		}
+		replaced := strings.EqualFold(hname, "Content-Type") || strings.EqualFold(hname, "X-Forwarded-For") ||
+			strings.EqualFold(hname, "X-Amzn-Trace-Id") || edge && isCloudFrontHeader(hname)
+		if !replaced && !dropRequestHeader(hname, []string{hvalue}) && validUTF8(hname, hvalue) &&
+			(!reflect.DeepEqual(got.MultiValueHeaders[hname], []string{hvalue}) || got.Headers[hname] != hvalue) {
+			t.Fatalf("header %q: %q, multi %q; want %q", hname, got.Headers[hname], got.MultiValueHeaders[hname], hvalue)
+		}
+		switch {
+		case len(body) == 0:
+			if got.Body != "" || got.IsBase64Encoded {
+				t.Fatalf("no body: body %q, base64 %v", got.Body, got.IsBase64Encoded)
+			}
+		case got.IsBase64Encoded:
+			if dec, err := base64.StdEncoding.DecodeString(got.Body); err != nil || !bytes.Equal(dec, body) {
+				t.Fatalf("base64 body %q does not decode to the request body", got.Body)
+			}
+		case utf8.Valid(body) && got.Body != string(body):
+			t.Fatalf("text body %q, want %q", got.Body, body)
+		}
+		for k, vs := range got.MultiValueQueryStringParameters {
+			if len(vs) == 0 || got.QueryStringParameters[k] != vs[len(vs)-1] {
+				t.Fatalf("query %q: single %q, multi %q; want the last value", k, got.QueryStringParameters[k], vs)
+			}
+		}
+		if len(got.QueryStringParameters) != len(got.MultiValueQueryStringParameters) {
+			t.Fatalf("query maps of %d and %d keys", len(got.QueryStringParameters), len(got.MultiValueQueryStringParameters))
+		}
 	})
+}
+
+func validUTF8(ss ...string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }

@@ -3,7 +3,9 @@ package runtimeapi
 import (
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +30,8 @@ type Account struct {
 	pools   map[*Pool]struct{}
 	changed chan struct{} // closed and replaced when an environment goes idle, exits or frees its slot
 	waiting int           // goroutines waiting on changed
+
+	releasing atomic.Bool // a release of memory to the system is running
 }
 
 // NewAccount returns an account whose pools together run at most limit environments; limit <= 0 means
@@ -75,6 +79,19 @@ func (a *Account) NewPool(cfg FunctionConfig, logger *slog.Logger) (*Pool, error
 	a.mu.Unlock()
 	go p.reap()
 	return p, nil
+}
+
+// environmentGoneLocked records that a counted environment no longer counts; when it was the last one, the
+// memory the process used to serve the environments goes back to the system at once, rather than over the
+// next minutes as Go's background scavenger would return it. a.mu must be held.
+func (a *Account) environmentGoneLocked() {
+	a.live--
+	if a.live == 0 && a.releasing.CompareAndSwap(false, true) {
+		go func() {
+			debug.FreeOSMemory()
+			a.releasing.Store(false)
+		}()
+	}
 }
 
 // notifyLocked wakes every goroutine waiting for an environment, if any; a.mu must be held.
@@ -125,7 +142,7 @@ func (a *Account) reclaimLocked(p *Pool) bool {
 	q.dropLocked(&q.idle, victim)
 	victim.state = stateStopping
 	victim.counted = false
-	a.live--
+	a.live-- // p starts one in its place at once: the account is not going idle
 	q.logger.Debug("reclaiming an idle environment for another function", "function", q.cfg.Name, "pid", victim.pid(), "for", p.cfg.Name)
 	victim.stop(ShutdownGrace)
 	return true

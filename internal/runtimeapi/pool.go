@@ -260,7 +260,7 @@ func (p *Pool) remove(env *environment) {
 	}
 	if env.counted {
 		env.counted = false
-		p.acct.live--
+		p.acct.environmentGoneLocked()
 	}
 	env.state = stateDead
 	delete(p.envs, env)
