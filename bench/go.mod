@@ -8,4 +8,6 @@ require (
 	github.com/coworks-go/coworks v0.0.0
 )
 
+require golang.org/x/sys v0.47.0 // indirect
+
 replace github.com/coworks-go/coworks => ../
