@@ -303,9 +303,11 @@ func lambdaTraceHeader(in string, now time.Time) string {
 	root, sampled := "", "0"
 	var rest []string
 	for _, f := range strings.Split(in, ";") {
-		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
+		k, v, ok := strings.Cut(strings.TrimSpace(f), "=")
+		if !ok || k == "" {
+			continue
+		}
 		switch k {
-		case "":
 		case "Root":
 			root = v
 		case "Sampled":

@@ -27,6 +27,7 @@ func TestLambdaTraceHeader(t *testing.T) {
 		{"Root=1-5ebe3025-deef4878791011e68f1425af", "Root=1-5ebe3025-deef4878791011e68f1425af;", "Sampled=0"},
 		{"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", "Root=1-5759e988-bd862e3fe1be46a994272793;", "Sampled=1"},
 		{"", "Root=1-00000064-", "Sampled=0"},
+		{"garbage", "Root=1-00000064-", "Sampled=0"},
 	} {
 		got := lambdaTraceHeader(c.in, time.Unix(100, 0))
 		if !strings.HasPrefix(got, c.root) || !parent.MatchString(got) || !strings.HasSuffix(got, c.sampled) || strings.Contains(got, "53995c3f42cd8ad8") {
