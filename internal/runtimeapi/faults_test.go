@@ -92,6 +92,43 @@ func TestPostResponseWorkDoesNotHoldTheNextRequest(t *testing.T) {
 	}
 }
 
+// TestPostResponseWorkUnderConcurrency: five concurrent requests whose environments all work on after
+// answering, then five more: the second five get environments of their own and are answered while the first
+// five still work.
+func TestPostResponseWorkUnderConcurrency(t *testing.T) {
+	p, _ := newTestPool(t, "postwork", nil)
+	wave := func(event string) []Result {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // only bounds a broken pool
+		defer cancel()
+		results := make([]Result, 5)
+		errs := make(chan error, 5)
+		for i := range results {
+			go func() {
+				var err error
+				results[i], err = p.Invoke(ctx, []byte(event), InvokeOptions{})
+				errs <- err
+			}()
+		}
+		for range results {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		return results
+	}
+	first := wave(`{"after_ms":60000}`)
+	working := map[int]bool{}
+	for _, r := range first {
+		working[r.PID] = true
+	}
+	for _, r := range wave(`{}`) {
+		if working[r.PID] {
+			t.Errorf("pid %d got an event while it worked after its response", r.PID)
+		}
+	}
+}
+
 // TestPostResponseWorkAtTheReservedConcurrencyThrottles: at the reserved concurrency, an environment busy
 // after its response counts as busy, so a request arriving then is throttled, as Lambda does.
 func TestPostResponseWorkAtTheReservedConcurrencyThrottles(t *testing.T) {
