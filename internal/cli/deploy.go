@@ -205,6 +205,11 @@ func deployRequest(s *config.Stage, a *build.Artifact, apiID, apiStage string, p
 		n := s.ReservedConcurrency.Value
 		reserved = &n
 	}
+	var compression *int
+	if s.MinimumCompressionSize.Set {
+		n := s.MinimumCompressionSize.Value
+		compression = &n
+	}
 	return &target.Request{
 		AppName:         s.AppName,
 		Stage:           s.StageName,
@@ -213,13 +218,15 @@ func deployRequest(s *config.Stage, a *build.Artifact, apiID, apiStage string, p
 		RestAPIStage:    apiStage,
 		Artifact:        target.Artifact{ZipPath: a.ZipPath, BinaryPath: a.HostBinary, SHA256: a.SHA256, Routes: a.Routes},
 		Settings: target.Settings{
-			Environment:         s.EnvironmentVariables,
-			Timeout:             s.LambdaTimeout,
-			MemorySize:          s.LambdaMemorySize,
-			ReservedConcurrency: reserved,
-			Region:              s.AWSRegion,
-			Architecture:        a.Architecture,
-			BinaryMediaTypes:    slices.Clone(binaryMediaTypes),
+			Environment:            s.EnvironmentVariables,
+			Timeout:                s.LambdaTimeout,
+			MemorySize:             s.LambdaMemorySize,
+			ReservedConcurrency:    reserved,
+			Region:                 s.AWSRegion,
+			Architecture:           a.Architecture,
+			BinaryMediaTypes:       slices.Clone(binaryMediaTypes),
+			EndpointType:           s.APIGatewayEndpointType,
+			MinimumCompressionSize: compression,
 		},
 		Config:   s,
 		PlanOnly: plan,

@@ -199,8 +199,11 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 		},
 		DeployedAt: c.opts.Now().UTC(),
 	}
-	oldMedia := slices.Clone(api.BinaryMediaTypes)
+	prevAPI := *api
+	prevAPI.BinaryMediaTypes = slices.Clone(api.BinaryMediaTypes)
 	api.BinaryMediaTypes = nonNil(req.Settings.BinaryMediaTypes)
+	api.EndpointType = req.Settings.EndpointType
+	api.MinimumCompressionSize = req.Settings.MinimumCompressionSize
 
 	// Take the stage off its old place, then put it on the chosen API (in place when it stays there).
 	apiID := api.ID
@@ -223,7 +226,7 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 	}
 	result := &target.Result{Record: newRec, RestAPIID: apiID, URL: placed.URL, FunctionName: fn, CreatedAPI: created}
 
-	if oldStage != nil && oldAPIID == apiID && len(moved) == 0 && slices.Equal(oldMedia, api.BinaryMediaTypes) &&
+	if oldStage != nil && oldAPIID == apiID && len(moved) == 0 && sameAPISettings(&prevAPI, api) &&
 		sameDeployment(&oldStageCopy, placed) && artifactPresent(Dir(c.project), rel) && recordIs(c.project, req.Stage, recBytes) {
 		result.Unchanged = true
 		result.Record = rec
@@ -450,4 +453,11 @@ func nonNilMap(m map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return maps.Clone(m)
+}
+
+// sameAPISettings reports whether two versions of a REST API have the same API-level settings.
+func sameAPISettings(a, b *RestAPI) bool {
+	return slices.Equal(a.BinaryMediaTypes, b.BinaryMediaTypes) && a.EndpointType == b.EndpointType &&
+		(a.MinimumCompressionSize == nil) == (b.MinimumCompressionSize == nil) &&
+		(a.MinimumCompressionSize == nil || *a.MinimumCompressionSize == *b.MinimumCompressionSize)
 }

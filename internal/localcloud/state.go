@@ -43,7 +43,12 @@ type RestAPI struct {
 	Name             string    `json:"name"`
 	CreatedAt        time.Time `json:"created_at"`
 	BinaryMediaTypes []string  `json:"binary_media_types"`
-	Stages           []Stage   `json:"stages"`
+	// EndpointType is the API's endpoint type (EDGE, REGIONAL, PRIVATE); "" in states written before it
+	// was recorded, served as EDGE.
+	EndpointType string `json:"endpoint_type,omitempty"`
+	// MinimumCompressionSize is the API's minimumCompressionSize, nil when compression is off.
+	MinimumCompressionSize *int    `json:"minimum_compression_size,omitempty"`
+	Stages                 []Stage `json:"stages"`
 }
 
 // Stage is one API Gateway stage of a REST API, serving one cws (Chalice) stage's function.

@@ -58,6 +58,10 @@ type Settings struct {
 	// Architecture is "x86_64" or "arm64".
 	Architecture     string
 	BinaryMediaTypes []string
+	// EndpointType is the REST API's endpoint type: EDGE, REGIONAL or PRIVATE.
+	EndpointType string
+	// MinimumCompressionSize is the REST API's minimumCompressionSize, nil when unset (no compression).
+	MinimumCompressionSize *int
 }
 
 // Request asks for one stage to be deployed.
