@@ -298,3 +298,53 @@ func TestCompileErrorNamesCommandAndLine(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestHostOnlyBuildMakesOneReproducibleBinary(t *testing.T) {
+	goCmd, calls := countingGo(t)
+	dir := copyFunction(t)
+	var progress bytes.Buffer
+	req := Request{Dir: dir, Go: goCmd, HostOnly: true, Progress: &progress}
+	a := mustBuild(t, req)
+	if got := strings.Join(calls(), " "); strings.Count(got, "build") != 1 {
+		t.Errorf("go calls %q, want one go build (the host binary alone)", got)
+	}
+	host := runtime.GOOS + "/" + runtime.GOARCH
+	if want := "Building . for " + host + "\n"; !strings.Contains(progress.String(), want) || strings.Contains(progress.String(), "linux/arm64") {
+		t.Errorf("progress:\n%s\nwant %q and no linux/arm64 build", progress.String(), want)
+	}
+	if a.ZipPath != "" || a.SHA256 != "" || a.Architecture != "" {
+		t.Errorf("host-only artifact has a zip: %q %q %q", a.ZipPath, a.SHA256, a.Architecture)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, ".chalice", "build", Arm64)); len(entries) != 0 {
+		t.Errorf("host-only build wrote the arm64 cache: %v", entries)
+	}
+	bin, err := os.ReadFile(a.HostBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(bin)
+	if got := base64.StdEncoding.EncodeToString(sum[:]); got != a.HostSHA256 || int64(len(bin)) != a.HostSize {
+		t.Errorf("artifact says %s, %d bytes; host binary is %s, %d bytes", a.HostSHA256, a.HostSize, got, len(bin))
+	}
+	if !strings.HasPrefix(a.HostBinary, filepath.Join(dir, ".chalice", "build", "host", a.Key)+string(filepath.Separator)) {
+		t.Errorf("host binary at %s, want it in the cache entry host/%s", a.HostBinary, a.Key)
+	}
+	if !a.CatchAll || !reflect.DeepEqual(a.Routes, coworks.CatchAllRoutes()) {
+		t.Errorf("routes = %+v, want the catch-all table of a plain lambda.Start function", a.Routes)
+	}
+
+	// The local cloud names what it runs by HostSHA256: the same sources elsewhere give the same bytes.
+	other := mustBuild(t, Request{Dir: copyFunction(t), CacheDir: t.TempDir(), HostOnly: true})
+	if other.HostSHA256 != a.HostSHA256 || other.Key != a.Key {
+		t.Errorf("same sources elsewhere: host sha256 %s key %s; first: %s key %s", other.HostSHA256, other.Key, a.HostSHA256, a.Key)
+	}
+	n := len(calls())
+	again := mustBuild(t, req)
+	if !again.Cached || again.HostSHA256 != a.HostSHA256 || again.HostBinary != a.HostBinary || len(calls()) != n {
+		t.Errorf("second host-only Build = %+v after go calls %v; want the first from the cache, no go run", again, calls()[n:])
+	}
+	lambda := mustBuild(t, Request{Dir: dir, Go: goCmd})
+	if lambda.Cached || lambda.ZipPath == "" {
+		t.Errorf("a Lambda build after a host-only one: Cached %v, zip %q; want a fresh build with its zip", lambda.Cached, lambda.ZipPath)
+	}
+}

@@ -33,7 +33,7 @@ import (
 // re-hashes only files whose size or mtime changed, or whose mtime is within racyWindow of the moment they
 // were hashed (an edit in the same clock tick keeps the mtime, as git's "racy clean" problem). Only when a
 // content, a directory listing, go.mod, the go binary or the environment changed does it run `go list` again.
-const cacheFormat = "cws-build-1"
+const cacheFormat = "cws-build-2"
 
 // keyEnv are the variables that change what the compiler emits, besides the GOOS/GOARCH Build sets.
 var keyEnv = []string{"GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOTOOLCHAIN", "GOROOT", "GOWORK"}
@@ -74,7 +74,7 @@ func computeKey(ctx context.Context, gc *goCommand, proj project, req Request, t
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(req.CacheDir, fmt.Sprintf("manifest-%s-%s.json", req.Architecture, shortHash(proj.dir)))
+	path := filepath.Join(req.CacheDir, fmt.Sprintf("manifest-%s-%s.json", req.kind(), shortHash(proj.dir)))
 	if m, ok := readManifest(path); ok && m.Fingerprint == fp {
 		if fresh, changed := m.revalidate(); fresh {
 			if changed {

@@ -55,7 +55,7 @@ func runBuild(ctx context.Context, env *Env, g *globalOptions, o *buildOptions) 
 	if err != nil {
 		return err
 	}
-	a, err := buildStage(ctx, dir, s, env.Err)
+	a, err := buildStage(ctx, dir, s, false, env.Err)
 	if err != nil {
 		return err
 	}
@@ -80,10 +80,11 @@ func runBuild(ctx context.Context, env *Env, g *globalOptions, o *buildOptions) 
 	return nil
 }
 
-// buildStage builds the project in dir for stage s's architecture, progress lines to progress. A failed
-// compilation comes back with the compiler's output and a Try line.
-func buildStage(ctx context.Context, dir string, s *config.Stage, progress io.Writer) (*build.Artifact, error) {
-	a, err := build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, Progress: progress})
+// buildStage builds the project in dir for stage s: the Lambda zip for its architecture and the host
+// binary, or with hostOnly the host binary alone (all the local cloud runs). Progress lines go to progress.
+// A failed compilation comes back with the compiler's output and a Try line.
+func buildStage(ctx context.Context, dir string, s *config.Stage, hostOnly bool, progress io.Writer) (*build.Artifact, error) {
+	a, err := build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, HostOnly: hostOnly, Progress: progress})
 	var ce *build.CommandError
 	if errors.As(err, &ce) {
 		return nil, withTry(fmt.Errorf("build of stage %q failed: %w", s.StageName, err), "go build ./...   (fix what it reports, then run cws again)")

@@ -89,7 +89,7 @@ func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, e
 		return nil, nil, err
 	}
 	rs.dir = dir
-	art, err := build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, Progress: rs.env.Err})
+	art, err := build.Build(ctx, build.Request{Dir: dir, HostOnly: true, Progress: rs.env.Err})
 	if err != nil {
 		return nil, nil, withTry(fmt.Errorf("build: %w", err), "fix the error above, then run cws run again")
 	}
