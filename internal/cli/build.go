@@ -51,6 +51,8 @@ type buildReport struct {
 }
 
 func runBuild(ctx context.Context, env *Env, g *globalOptions, o *buildOptions) error {
+	env, done := liveProgress(env, o.json)
+	defer done()
 	dir, _, s, err := resolveStage(env, g, config.APIHandler)
 	if err != nil {
 		return err

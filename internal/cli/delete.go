@@ -47,6 +47,8 @@ type deleteReport struct {
 // runDelete deletes the stage with the target that deployed it (from the metadata sidecar), else the
 // configured one.
 func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions) error {
+	env, done := liveProgress(env, o.json)
+	defer done()
 	dir, p, s, err := resolveStage(env, g, config.APIHandler)
 	if err != nil {
 		return err

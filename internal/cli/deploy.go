@@ -76,6 +76,8 @@ type deployReport struct {
 }
 
 func runDeploy(ctx context.Context, env *Env, g *globalOptions, o *deployOptions) error {
+	env, done := liveProgress(env, o.json)
+	defer done()
 	dir, p, s, err := resolveStage(env, g, config.APIHandler)
 	if err != nil {
 		return err

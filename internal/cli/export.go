@@ -65,6 +65,8 @@ func exportAPIRef(p *config.Project, value string) tfgen.RestAPIRef {
 }
 
 func runExportTerraform(ctx context.Context, env *Env, g *globalOptions, o *exportTerraformOptions) error {
+	env, done := liveProgress(env, false)
+	defer done()
 	if o.out == "" {
 		return withTry(errors.New("--out is required: the directory to write the Terraform roots to"), "cws export terraform --stage "+g.stage+" --out infra")
 	}
@@ -155,6 +157,8 @@ func newExportOpenAPICommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runExportOpenAPI(ctx context.Context, env *Env, g *globalOptions, o *exportOpenAPIOptions) error {
+	env, done := liveProgress(env, false)
+	defer done()
 	dir, _, s, err := resolveStage(env, g, "")
 	if err != nil {
 		return err

@@ -52,14 +52,17 @@ func newRunCommand(env *Env, g *globalOptions) *cobra.Command {
 
 // runSession is one cws run: the project, the stage, and the gateway serving it.
 type runSession struct {
-	env *Env
-	g   *globalOptions
-	dir string
-	gw  *gateway.Gateway
+	env    *Env // its streams erase the live status line of the builds before writing
+	status *liveStatus
+	g      *globalOptions
+	dir    string
+	gw     *gateway.Gateway
 }
 
 func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions) error {
-	rs := &runSession{env: env, g: g}
+	status := newLiveStatus(env, false)
+	env = status.wrap(env)
+	rs := &runSession{env: env, status: status, g: g}
 	apis, s, err := rs.load(ctx)
 	if err != nil {
 		return err
@@ -89,7 +92,9 @@ func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, e
 		return nil, nil, err
 	}
 	rs.dir = dir
+	stop := rs.status.start()
 	art, err := build.Build(ctx, build.Request{Dir: dir, HostOnly: true, Progress: rs.env.Err})
+	stop()
 	if err != nil {
 		return nil, nil, withTry(fmt.Errorf("build: %w", err), "fix the error above, then run cws run again")
 	}

@@ -63,6 +63,8 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 	}
 	defer ln.Close()
 
+	env, done := liveProgress(env, false) // the deploys; the gateway's output is plain
+	defer done()
 	sharedID := ""
 	for i, s := range stages {
 		how := ""
@@ -81,6 +83,7 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 			sharedID = report.RestAPIID
 		}
 	}
+	done()
 	err = serveLocalCloud(ctx, env, dir, ln, func(st *localcloud.State, addr net.Addr) {
 		printCurlLines(env.Out, st, addr, stages)
 	})
