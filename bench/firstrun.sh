@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# bench/firstrun.sh measures a newcomer's first run, side by side with the least a Go tool can cost:
-#   - cws: on a fresh clone, with an empty Go build cache, the README's quickstart
-#     `go run ./cmd/cws --project-dir examples/hello up` (with --port 0), from the start of the command until
-#     both stages answer (GET /dev/ says "Hello from dev", GET /master/ "Hello from master");
-#   - the peer: `go build ./cmd/cws ./examples/hello` on the same clone, also with an empty Go build cache.
-# Rounds interleave the two (and alternate which goes first) so the machine's load hits both alike; each
-# measurement gets its own empty GOCACHE and a clean clone. The module cache stays warm (downloading modules is
-# the same for both); nothing is downloaded while measuring (GOPROXY=off).
+# bench/firstrun.sh measures a newcomer's first run on a fresh clone with an empty Go build cache, each part
+# side by side with the least a Go tool can cost:
+#   - up: the README's quickstart `go run ./cmd/cws --project-dir examples/hello up` (with --port 0), from the
+#     start of the command until both stages answer (GET /dev/ says "Hello from dev", GET /master/ "Hello from
+#     master"); peer: `go build ./cmd/cws ./examples/hello`;
+#   - tests: the README's `go test -race ./...`; peer: `go test -race -run '^$' ./...`, which compiles every
+#     test binary and runs no test.
+# Rounds interleave the contenders (alternating which goes first) so the machine's load hits them alike;
+# every measurement gets its own empty GOCACHE and a clean clone. The module cache stays warm (downloading
+# modules costs the same for all) and nothing is downloaded while measuring (GOPROXY=off).
 #
-# Usage: bench/firstrun.sh [ROUNDS [REV...]]   (default 3 rounds of HEAD)
-# With several REVs (commits, branches), each round measures cws at each of them, for a before/after in one
-# run; the peer is measured once per round, on the first REV. Needs git, curl and setsid.
+# Usage: bench/firstrun.sh [ROUNDS [REV...]]   (default: 3 rounds of HEAD)
+#   BENCH_PARTS="up tests" (default) selects the parts. With several REVs (commits, branches), each round
+#   measures cws at each of them, for a before/after in one run; the peers run on the first REV.
+# Needs git, curl and setsid. Prints the results as markdown, medians of the rounds.
 set -euo pipefail
 rounds=${1:-3}
 shift || true
 revs=("$@")
 ((${#revs[@]})) || revs=(HEAD)
+parts=${BENCH_PARTS:-up tests}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 pgid=
@@ -24,7 +28,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-log() { echo "# $*" >&2; }
+log() { echo "# $(date -u +%H:%M:%S) $*" >&2; }
 export NO_COLOR=1 CWS_STAGE= GOTOOLCHAIN=local GOFLAGS= GOPROXY=off
 
 for i in "${!revs[@]}"; do
@@ -36,12 +40,17 @@ done
 now() { date +%s%N; }
 secs() { echo "scale=1; ($2 - $1) / 1000000000" | bc; } # secs START END
 
-# peer CLONE: seconds of a cold `go build ./cmd/cws ./examples/hello`.
-peer() {
-	local gocache t0 t1
+# cold CLONE CMD...: seconds CMD takes in CLONE, cleaned, with an empty GOCACHE.
+cold() {
+	local clone=$1 gocache t0 t1
+	shift
+	git -C "$clone" clean --quiet -fdx # a fresh clone: no build cache, no local cloud, no records
 	gocache=$(mktemp -d "$work/gocache.XXXX")
 	t0=$(now)
-	(cd "$1" && GOCACHE=$gocache go build ./cmd/cws ./examples/hello)
+	if ! (cd "$clone" && GOCACHE=$gocache "$@") >"$work/cmd.out" 2>&1; then
+		grep -E '^(FAIL|--- FAIL|panic:)' "$work/cmd.out" | head -20 >&2 || tail -20 "$work/cmd.out" >&2
+		log "FAILED (timed anyway): $*"
+	fi
 	t1=$(now)
 	rm -rf "$gocache"
 	secs "$t0" "$t1"
@@ -53,7 +62,7 @@ answers() { curl -fsS --max-time 2 "$1" 2>/dev/null | grep -qF "$2"; }
 # firstup CLONE: seconds from `go run ./cmd/cws --project-dir examples/hello up` to both stages answering.
 firstup() {
 	local clone=$1 gocache t0 t1 out dev master
-	git -C "$clone" clean --quiet -fdx # a fresh clone: no build cache, no local cloud, no records
+	git -C "$clone" clean --quiet -fdx
 	gocache=$(mktemp -d "$work/gocache.XXXX")
 	out=$work/up.out
 	: >"$out"
@@ -82,33 +91,62 @@ declare -A res # res[name] = values over the rounds, space-separated
 add() { res[$1]="${res[$1]:-}${res[$1]:+ }$2"; }
 median() { tr ' ' '\n' <<<"${res[$1]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
+# measure NAME: one measurement of contender NAME (peer-up, up, peer-tests, tests) in every REV it runs at.
+measure() {
+	case $1 in
+	peer-up)
+		log "go build ./cmd/cws ./examples/hello"
+		add peer-up "$(cold "$work/clone0" go build ./cmd/cws ./examples/hello)"
+		;;
+	peer-tests)
+		log "go test -race -run '^\$' ./..."
+		add peer-tests "$(cold "$work/clone0" go test -race -timeout 60m -run '^$' ./...)"
+		;;
+	up | tests)
+		for i in "${!revs[@]}"; do
+			log "first $1 at ${revs[$i]}"
+			if [[ $1 == up ]]; then
+				add "up$i" "$(firstup "$work/clone$i")"
+			else
+				add "tests$i" "$(cold "$work/clone$i" go test -race -timeout 60m ./...)"
+			fi
+		done
+		;;
+	esac
+}
+
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$rounds"); do
-	order=(peer up)
-	((r % 2)) || order=(up peer)
-	for what in "${order[@]}"; do
-		if [[ $what == peer ]]; then
-			log "round $r/$rounds: go build ./cmd/cws ./examples/hello"
-			add peer "$(peer "$work/clone0")"
+	for part in $parts; do
+		log "round $r/$rounds: $part"
+		if ((r % 2)); then
+			measure "peer-$part" && measure "$part"
 		else
-			for i in "${!revs[@]}"; do
-				log "round $r/$rounds: first cws up at ${revs[$i]}"
-				add "up$i" "$(firstup "$work/clone$i")"
-			done
+			measure "$part" && measure "peer-$part"
 		fi
 	done
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-echo "Run of $(date -u +%Y-%m-%d) at $(date -u +%H:%M) UTC: bench/firstrun.sh $rounds ${revs[*]}; $(nproc) CPUs ($cpu), $(go version | cut -d' ' -f3)."
-echo "Load average (1, 5, 15 min) at start $load0, at end $load1. Medians of $rounds rounds, seconds."
-echo
-echo "| what | median | rounds | ratio to go build |"
-echo "|---|---:|---|---:|"
-p=$(median peer)
-echo "| go build ./cmd/cws ./examples/hello (empty GOCACHE) | $p s | ${res[peer]} | 1 |"
-for i in "${!revs[@]}"; do
-	u=$(median "up$i")
-	echo "| first cws up at ${revs[$i]}, until both stages answer (empty GOCACHE) | $u s | ${res[up$i]} | $(echo "scale=2; $u / $p" | bc) |"
+echo "Run of $(date -u +%Y-%m-%d) at $(date -u +%H:%M) UTC: BENCH_PARTS=\"$parts\" bench/firstrun.sh $rounds ${revs[*]};"
+echo "$(nproc) CPUs ($cpu), $(go version | cut -d' ' -f3). Load average (1, 5, 15 min) at start $load0, at end $load1."
+echo "Medians of $rounds rounds, in seconds; every measurement on a clean clone with an empty GOCACHE."
+row() { # row LABEL NAME PEER
+	local m p
+	m=$(median "$2")
+	p=$(median "$3")
+	echo "| $1 | $m s | ${res[$2]} | $(echo "scale=2; $m / $p" | bc) |"
+}
+for part in $parts; do
+	echo
+	echo "| what | median | rounds | ratio to the peer |"
+	echo "|---|---:|---|---:|"
+	if [[ $part == up ]]; then
+		row "peer: go build ./cmd/cws ./examples/hello" peer-up peer-up
+		for i in "${!revs[@]}"; do row "first cws up at ${revs[$i]}, until both stages answer" "up$i" peer-up; done
+	else
+		row "peer: go test -race -run '^\$' ./... (compiles every test binary)" peer-tests peer-tests
+		for i in "${!revs[@]}"; do row "go test -race ./... at ${revs[$i]}" "tests$i" peer-tests; done
+	fi
 done
