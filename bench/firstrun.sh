@@ -88,7 +88,10 @@ firstup() {
 }
 
 declare -A res # res[name] = values over the rounds, space-separated
-add() { res[$1]="${res[$1]:-}${res[$1]:+ }$2"; }
+add() { # add NAME SECONDS: records one measurement; an empty one (the measurement failed) stops the run
+	[[ $2 =~ ^[0-9.]+$ ]] || { echo "firstrun.sh: measuring $1 failed" >&2; exit 1; }
+	res[$1]="${res[$1]:-}${res[$1]:+ }$2"
+}
 median() { tr ' ' '\n' <<<"${res[$1]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # measure NAME: one measurement of contender NAME (peer-up, up, peer-tests, tests) in every REV it runs at.
