@@ -24,8 +24,9 @@ func newBuildCommand(env *Env, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Build the stage's Lambda deployment package (cached: an unchanged project is not rebuilt)",
-		Long: "Build compiles the project for the stage's lambda_architecture into a deterministic Lambda zip and a\n" +
-			"host binary for the local cloud, and prints the zip, its source_code_hash, size and routes.",
+		Long: "Build compiles the project for the stage's lambda_architecture into a deterministic Lambda zip, the\n" +
+			"package a terraform deploy uploads, and prints the zip, its source_code_hash, size and routes (read from\n" +
+			"a build for this machine). Deploys to the local cloud do not need it: they build for this machine alone.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd.Context(), env, g, o)
