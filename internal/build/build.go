@@ -131,7 +131,8 @@ func Build(ctx context.Context, req Request) (*Artifact, error) {
 	entries := cacheArea{dir: filepath.Join(req.CacheDir, req.kind())}
 	if a, ok := entries.load(key); ok {
 		a.Cached, a.Duration = true, time.Since(start)
-		fmt.Fprintf(req.Progress, "Up to date: %s (%s, %s)\n", proj.pkg, req.kind(), a.identity())
+		_, _, sum := a.named()
+		fmt.Fprintf(req.Progress, "Up to date: %s (%s, %s)\n", proj.pkg, req.kind(), sum)
 		return a, nil
 	}
 
@@ -152,11 +153,8 @@ func Build(ctx context.Context, req Request) (*Artifact, error) {
 	}
 	entries.prune(req.Keep, key)
 	a.Duration = time.Since(start)
-	path, size := a.ZipPath, a.Size
-	if a.ZipPath == "" {
-		path, size = a.HostBinary, a.HostSize
-	}
-	fmt.Fprintf(req.Progress, "Built %s (%s, %d bytes, %s) in %s (key %s, %s)\n", path, req.kind(), size, a.identity(),
+	path, size, sum := a.named()
+	fmt.Fprintf(req.Progress, "Built %s (%s, %d bytes, %s) in %s (key %s, %s)\n", path, req.kind(), size, sum,
 		a.Duration.Round(time.Millisecond), keyTime.Round(time.Millisecond), phases)
 	return a, nil
 }
@@ -169,13 +167,13 @@ func (req Request) kind() string {
 	return req.Architecture
 }
 
-// identity is the hash that names the artifact in progress lines: the zip's, or the host binary's when
-// there is no zip.
-func (a *Artifact) identity() string {
-	if a.SHA256 != "" {
-		return a.SHA256
+// named returns the file that names the artifact in progress lines, its size and hash: the zip, or the
+// host binary of a HostOnly build.
+func (a *Artifact) named() (path string, size int64, sum string) {
+	if a.ZipPath != "" {
+		return a.ZipPath, a.Size, a.SHA256
 	}
-	return a.HostSHA256
+	return a.HostBinary, a.HostSize, a.HostSHA256
 }
 
 // buildInto compiles the host binary, and the Lambda one for lt unless lt is nil, into dir, zips the Lambda
