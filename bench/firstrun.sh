@@ -91,6 +91,7 @@ declare -A res # res[name] = values over the rounds, space-separated
 add() { # add NAME SECONDS: records one measurement; an empty one (the measurement failed) stops the run
 	[[ $2 =~ ^[0-9.]+$ ]] || { echo "firstrun.sh: measuring $1 failed" >&2; exit 1; }
 	res[$1]="${res[$1]:-}${res[$1]:+ }$2"
+	log "$1: $2 s"
 }
 median() { tr ' ' '\n' <<<"${res[$1]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
