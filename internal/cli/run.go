@@ -59,7 +59,8 @@ func newRunCommand(env *Env, g *globalOptions) *cobra.Command {
 
 // runSession is one cws run: the project, the stage, and the gateway serving it.
 type runSession struct {
-	env     *Env
+	env     *Env // its streams erase the live status line of the builds before writing
+	status  *liveStatus
 	g       *globalOptions
 	dir     string
 	project *config.Project
@@ -71,7 +72,9 @@ func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions, po
 	if err != nil {
 		return err
 	}
-	rs := &runSession{env: env, g: g}
+	status := newLiveStatus(env, false)
+	env = status.wrap(env)
+	rs := &runSession{env: env, status: status, g: g}
 	apis, s, err := rs.load(ctx)
 	if err != nil {
 		return err
@@ -120,7 +123,9 @@ func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, e
 	if err != nil {
 		return nil, nil, err
 	}
-	art, err := buildStage(ctx, dir, s, rs.env.Err)
+	stop := rs.status.start()
+	art, err := buildStage(ctx, dir, s, true, rs.env.Err)
+	stop()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -45,6 +45,8 @@ func TestMain(m *testing.M) {
 // only the dependencies' own tests import (testify), which an offline cache need not hold; -e writes the
 // complete go.mod regardless, and the builds that follow prove it. Condition [framework] holds when the framework at FRAMEWORK_DIR has coworks.New.
 func TestScripts(t *testing.T) {
+	t.Parallel() // alongside the other tests that build
+	warmBuilds(t)
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)

@@ -76,6 +76,8 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 		return err
 	}
 
+	env, done := liveProgress(env, false) // the deploys; the gateway's output is plain
+	defer done()
 	sharedID := ""
 	for i, s := range stages {
 		how := ""
@@ -94,6 +96,7 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 			sharedID = report.RestAPIID
 		}
 	}
+	done()
 	err = serveLocalCloud(ctx, env, dir, ln, gopts, o.console, func(st *localcloud.State) {
 		printCurlLines(env.Out, st, stages)
 	})

@@ -131,7 +131,7 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 	if apigwStage == "" {
 		apigwStage = "api"
 	}
-	rel, err := artifactRel(req.Artifact.SHA256)
+	rel, err := artifactRel(req.Artifact.BinarySHA256)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 		AppName:        req.AppName,
 		FunctionName:   fn,
 		FunctionARN:    fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, Account, fn),
-		ArtifactSHA256: req.Artifact.SHA256,
+		ArtifactSHA256: req.Artifact.BinarySHA256,
 		Artifact:       rel,
 		Routes:         nonNil(req.Artifact.Routes),
 		Settings: Settings{
@@ -247,7 +247,7 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 	}
 
 	if !artifactPresent(Dir(c.project), rel) {
-		fmt.Fprintf(progress, "Storing artifact %s\n", req.Artifact.SHA256)
+		fmt.Fprintf(progress, "Storing artifact %s\n", req.Artifact.BinarySHA256)
 	}
 	if err := storeArtifact(Dir(c.project), rel, req.Artifact); err != nil {
 		return nil, err
@@ -265,7 +265,7 @@ func (c *Cloud) Deploy(ctx context.Context, req *target.Request) (*target.Result
 		return nil, err
 	}
 	if err := deployed.SaveMeta(c.project, req.Stage, &deployed.Meta{
-		Target: TargetName, ArtifactSHA256: req.Artifact.SHA256, DeployedAt: placed.DeployedAt, Region: region, RestAPIID: apiID,
+		Target: TargetName, ArtifactSHA256: req.Artifact.BinarySHA256, DeployedAt: placed.DeployedAt, Region: region, RestAPIID: apiID,
 	}); err != nil {
 		return nil, err
 	}
@@ -435,8 +435,8 @@ func validate(req *target.Request) error {
 		return fmt.Errorf("deploy: invalid stage name %q", req.Stage)
 	case req.AppName == "":
 		return fmt.Errorf("deploy: no app_name given")
-	case req.Artifact.ZipPath == "" || req.Artifact.BinaryPath == "":
-		return fmt.Errorf("deploy of stage %q: the local cloud needs both the zip and the host binary of the build", req.Stage)
+	case req.Artifact.BinaryPath == "":
+		return fmt.Errorf("deploy of stage %q: the local cloud needs the host binary of the build", req.Stage)
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ type Stage struct {
 	AppName      string `json:"app_name"`
 	FunctionName string `json:"function_name"`
 	FunctionARN  string `json:"function_arn"`
-	// ArtifactSHA256 is the base64 SHA-256 of the deployed zip.
+	// ArtifactSHA256 is the base64 SHA-256 of the host binary the stage runs: its artifact's identity.
 	ArtifactSHA256 string `json:"artifact_sha256"`
 	// Artifact is the artifact directory, relative to .chalice/local (see ArtifactDir).
 	Artifact string          `json:"artifact"`
@@ -234,9 +234,4 @@ func (st *Stage) ArtifactDir(projectDir string) string {
 // BinaryPath returns the host binary the gateway runs for the stage.
 func (st *Stage) BinaryPath(projectDir string) string {
 	return filepath.Join(st.ArtifactDir(projectDir), binaryName)
-}
-
-// ZipPath returns the stage's Lambda deployment package.
-func (st *Stage) ZipPath(projectDir string) string {
-	return filepath.Join(st.ArtifactDir(projectDir), zipName)
 }

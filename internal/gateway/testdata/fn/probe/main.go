@@ -34,7 +34,9 @@ import (
 
 func main() {
 	if f := os.Getenv("PROBE_HANG_FILE"); f != "" && os.Remove(f) == nil {
-		select {}
+		for { // not select {}: a static binary's runtime would report a deadlock and exit, as it would in Lambda
+			time.Sleep(time.Hour)
+		}
 	}
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var ev events.APIGatewayProxyRequest
