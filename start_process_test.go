@@ -28,7 +28,8 @@ var (
 	functionErr  error
 )
 
-// functionBinary builds testdata/function once per test run: a real binary calling coworks.Start.
+// functionBinary builds testdata/function once per test run: a real binary calling coworks.Start, built as
+// cws builds the host binary the local cloud runs (so the Go build cache serves this build and cws's alike).
 func functionBinary(t *testing.T) string {
 	t.Helper()
 	functionOnce.Do(func() {
@@ -38,7 +39,9 @@ func functionBinary(t *testing.T) string {
 			return
 		}
 		functionPath = filepath.Join(dir, "function")
-		out, err := exec.Command("go", "build", "-o", functionPath, "./testdata/function").CombinedOutput()
+		cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags=lambda.norpc", "-o", functionPath, "./testdata/function")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			functionErr = fmt.Errorf("go build ./testdata/function: %v\n%s", err, out)
 		}

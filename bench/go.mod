@@ -10,4 +10,6 @@ require (
 
 require github.com/aws/smithy-go/aws-http-auth v1.2.2 // indirect
 
+require golang.org/x/sys v0.50.0 // indirect
+
 replace github.com/coworks-go/coworks => ../

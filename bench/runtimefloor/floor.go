@@ -53,8 +53,8 @@ func startFloor(executable string) (*floorServer, error) {
 	go func() { _ = f.srv.Serve(ln) }()
 	f.cmd = exec.Command(executable)
 	f.cmd.Dir = filepath.Dir(executable)
-	// GOMAXPROCS=1 as the pool gives a 128 MB function (runtimeapi's lambdaCPUs): like for like.
-	f.cmd.Env = []string{"AWS_LAMBDA_RUNTIME_API=" + f.addr, "AWS_LAMBDA_FUNCTION_NAME=floor", "PATH=/usr/bin:/bin", "GOMAXPROCS=1"}
+	// No GOMAXPROCS, as the pool sets none (Lambda sets none): like for like.
+	f.cmd.Env = []string{"AWS_LAMBDA_RUNTIME_API=" + f.addr, "AWS_LAMBDA_FUNCTION_NAME=floor", "PATH=/usr/bin:/bin"}
 	f.cmd.Stderr = os.Stderr
 	if err := f.cmd.Start(); err != nil {
 		_ = f.srv.Close()

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"syscall"
 
 	"github.com/coworks-go/coworks/internal/cli"
 )
@@ -20,7 +19,7 @@ func main() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), cli.ShutdownSignals...)
 	code := cli.Main(ctx, os.Args[1:], cli.SystemStreams())
 	stop()
 	os.Exit(code)

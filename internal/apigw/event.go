@@ -24,6 +24,14 @@ type Stage struct {
 	DeploymentID string
 	// BinaryMediaTypes is the API's binaryMediaTypes list ("image/png", "image/*", "*/*").
 	BinaryMediaTypes []string
+	// EndpointType is the API's endpoint type: EndpointEdge adds the headers of the CloudFront edge in front
+	// of an edge-optimized API; "" or any other type adds none.
+	EndpointType string
+	// MinimumCompressionSize, when CompressionEnabled, is the API's minimumCompressionSize: responses whose
+	// body has at least that many bytes are compressed for clients that accept it (see Compress).
+	MinimumCompressionSize int
+	// CompressionEnabled reports that the API sets minimumCompressionSize (0 is a valid size).
+	CompressionEnabled bool
 }
 
 // EventInput is everything a REST proxy event is built from: the request as API Gateway received it, the
@@ -35,8 +43,11 @@ type EventInput struct {
 	Path StagePath
 	// RawQuery is the query string as sent, without '?'.
 	RawQuery string
-	// Host is the Host header (r.Host): headers.Host and requestContext.domainName.
+	// Host is the Host header (r.Host): headers.Host as sent, and requestContext.domainName without its
+	// port (AWS hosts never have one; a local one has it only because the gateway listens on a port).
 	Host string
+	// Protocol is the request's protocol as net/http says it (r.Proto, "HTTP/1.1"), for the edge's Via header.
+	Protocol string
 	// Header holds the request headers (r.Header). Names are written as they appear in the map, so what
 	// net/http canonicalised arrives canonicalised.
 	Header http.Header
@@ -44,6 +55,9 @@ type EventInput struct {
 	Body []byte
 	// SourceIP is the client's IP address (identity.sourceIp, appended to X-Forwarded-For).
 	SourceIP string
+	// EdgeIP is the address of the edge that forwarded the request of an edge-optimized API, the second hop
+	// of X-Forwarded-For: the local gateway's own address.
+	EdgeIP string
 	// ForwardedProto and ForwardedPort become X-Forwarded-Proto and X-Forwarded-Port. API Gateway always
 	// says "https" and "443", which is what empty values give; a local gateway should pass its real scheme
 	// and port so that URLs the function builds from these headers work.
@@ -172,7 +186,7 @@ func appendRequestContext(dst []byte, in *EventInput, stage *Stage) []byte {
 	dst = append(dst, `,"principalOrgId":null,"accessKey":null,"cognitoAuthenticationType":null,"cognitoAuthenticationProvider":null,"userArn":null,"userAgent":`...)
 	dst = appendStringOrNull(dst, in.Header.Get("User-Agent"))
 	dst = append(dst, `,"user":null},"domainName":`...)
-	dst = appendJSONString(dst, in.Host)
+	dst = appendJSONString(dst, hostWithoutPort(in.Host))
 	dst = append(dst, `,"deploymentId":`...)
 	dst = appendJSONString(dst, stage.DeploymentID)
 	dst = append(dst, `,"apiId":`...)
@@ -187,9 +201,7 @@ func appendRequestContext(dst []byte, in *EventInput, stage *Stage) []byte {
 // domainPrefix is the first DNS label of the host (the API id on execute-api hosts), port removed; an IP
 // address is returned whole.
 func domainPrefix(host string) string {
-	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
-		host = host[:i]
-	}
+	host = hostWithoutPort(host)
 	numeric := true
 	for i := 0; i < len(host); i++ {
 		if c := host[i]; !(c >= '0' && c <= '9' || c == '.' || c == '[' || c == ']' || c == ':') {
@@ -232,8 +244,9 @@ var droppedRequestHeaders = []string{
 func eventHeaders(in *EventInput, out []headerField) []headerField {
 	var xffName, xff string
 	haveTrace := false
+	edge := in.Stage != nil && in.Stage.EndpointType == EndpointEdge
 	for name, values := range in.Header {
-		if len(values) == 0 || dropRequestHeader(name, values) {
+		if len(values) == 0 || dropRequestHeader(name, values) || edge && isCloudFrontHeader(name) {
 			continue
 		}
 		if strings.EqualFold(name, "X-Forwarded-For") {
@@ -254,13 +267,15 @@ func eventHeaders(in *EventInput, out []headerField) []headerField {
 	if xffName == "" {
 		xffName = "X-Forwarded-For"
 	}
-	switch {
-	case xff != "" && in.SourceIP != "":
-		out = append(out, headerField{name: xffName, one: xff + ", " + in.SourceIP})
-	case xff != "":
-		out = append(out, headerField{name: xffName, one: xff})
-	case in.SourceIP != "":
-		out = append(out, headerField{name: xffName, one: in.SourceIP})
+	hops := joinHop(xff, in.SourceIP)
+	if edge {
+		hops = joinHop(hops, in.EdgeIP) // the client reached CloudFront, CloudFront reached API Gateway
+	}
+	if hops != "" {
+		out = append(out, headerField{name: xffName, one: hops})
+	}
+	if edge {
+		out = appendEdgeHeaders(out, in, in.Header.Get("User-Agent"), in.Protocol)
 	}
 	proto, port := in.ForwardedProto, in.ForwardedPort
 	if proto == "" {
@@ -272,6 +287,17 @@ func eventHeaders(in *EventInput, out []headerField) []headerField {
 	out = append(out, headerField{name: "X-Forwarded-Port", one: port}, headerField{name: "X-Forwarded-Proto", one: proto})
 	slices.SortFunc(out, func(a, b headerField) int { return strings.Compare(a.name, b.name) })
 	return out
+}
+
+// joinHop appends ip to an X-Forwarded-For list.
+func joinHop(hops, ip string) string {
+	switch {
+	case ip == "":
+		return hops
+	case hops == "":
+		return ip
+	}
+	return hops + ", " + ip
 }
 
 func dropRequestHeader(name string, values []string) bool {

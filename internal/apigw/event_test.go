@@ -1,12 +1,14 @@
 package apigw
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -184,10 +186,14 @@ func TestEventNulls(t *testing.T) {
 	if got["path"] != "/hardcoded" || got["resource"] != "/hardcoded" {
 		t.Errorf("path %v resource %v", got["path"], got["resource"])
 	}
+	// domainName has no port (AWS hosts never have one), headers.Host keeps it.
+	if h := got["headers"].(map[string]any)["Host"]; h != "abc1234567.execute-api.localhost:8080" {
+		t.Errorf("headers.Host = %v, want the Host header as sent", h)
+	}
 	rc := got["requestContext"].(map[string]any)
 	for k, want := range map[string]any{
 		"path": "/dev//hardcoded", "stage": "dev", "protocol": "HTTP/1.1", "requestTime": "10/Mar/2020:00:03:59 +0000",
-		"requestTimeEpoch": float64(1583798639428), "domainPrefix": "abc1234567", "domainName": "abc1234567.execute-api.localhost:8080",
+		"requestTimeEpoch": float64(1583798639428), "domainPrefix": "abc1234567", "domainName": "abc1234567.execute-api.localhost",
 		"requestId": "77375676-0000-4b79-853a-f982474efe18", "extendedRequestId": "dzdWdgAAS3mFOvk=", "resourcePath": "/hardcoded",
 	} {
 		if rc[k] != want {
@@ -363,21 +369,81 @@ func TestNewRequestIDs(t *testing.T) {
 	}
 }
 
+// TestEdgeOptimizedEndpointHeaders: an EDGE API's function sees the request as CloudFront forwards it: Via,
+// X-Amz-Cf-Id, the CloudFront-* viewer headers (a client's own spellings replaced) and a second hop in
+// X-Forwarded-For; a REGIONAL API's function sees none of them.
+func TestEdgeOptimizedEndpointHeaders(t *testing.T) {
+	router := mustRouter(t, Route{Method: "GET", Path: "/"})
+	sp, _ := SplitStage("/dev/")
+	match, _ := router.Match("GET", sp.Path)
+	build := func(endpoint, ua string) map[string]any {
+		h := http.Header{"User-Agent": {ua}, "X-Forwarded-For": {"203.0.113.7"}, "Cloudfront-Viewer-Country": {"FR"}}
+		ev := decodeObject(t, BuildEvent(&EventInput{
+			Method: "GET", Path: sp, Host: "abc1234567.execute-api.localhost:8080", Header: h, Protocol: "HTTP/1.1",
+			Match: match, Stage: &Stage{Name: "dev", APIID: "abc1234567", EndpointType: endpoint}, SourceIP: "127.0.0.2", EdgeIP: "127.0.0.1",
+			IDs: NewRequestIDs("77375676-0000-4b79-853a-f982474efe18", time.Unix(0, 0)), Time: time.Unix(0, 0),
+		}))
+		return ev["headers"].(map[string]any)
+	}
+	edge := build(EndpointEdge, "curl/8.5.0")
+	for k, want := range map[string]string{
+		"CloudFront-Forwarded-Proto": "https", "CloudFront-Is-Desktop-Viewer": "true", "CloudFront-Is-Mobile-Viewer": "false",
+		"CloudFront-Is-SmartTV-Viewer": "false", "CloudFront-Is-Tablet-Viewer": "false", "CloudFront-Viewer-ASN": "16509",
+		"CloudFront-Viewer-Country": "US", "X-Forwarded-For": "203.0.113.7, 127.0.0.2, 127.0.0.1",
+	} {
+		if edge[k] != want {
+			t.Errorf("EDGE headers[%s] = %v, want %s", k, edge[k], want)
+		}
+	}
+	if _, ok := edge["Cloudfront-Viewer-Country"]; ok {
+		t.Errorf("the client's own Cloudfront-Viewer-Country reached the function")
+	}
+	if !regexp.MustCompile(`^1\.1 [0-9a-f]{32}\.cloudfront\.net \(CloudFront\)$`).MatchString(edge["Via"].(string)) {
+		t.Errorf("Via = %v", edge["Via"])
+	}
+	if !regexp.MustCompile(`^[A-Za-z0-9_-]{54}==$`).MatchString(edge["X-Amz-Cf-Id"].(string)) {
+		t.Errorf("X-Amz-Cf-Id = %v, want 56 URL-safe base64 characters", edge["X-Amz-Cf-Id"])
+	}
+	if mobile := build(EndpointEdge, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"); mobile["CloudFront-Is-Mobile-Viewer"] != "true" ||
+		mobile["CloudFront-Is-Desktop-Viewer"] != "false" {
+		t.Errorf("an iPhone: mobile %v desktop %v", mobile["CloudFront-Is-Mobile-Viewer"], mobile["CloudFront-Is-Desktop-Viewer"])
+	}
+	regional := build(EndpointRegional, "curl/8.5.0")
+	for k := range regional {
+		if strings.HasPrefix(k, "CloudFront-") || k == "Via" || k == "X-Amz-Cf-Id" {
+			t.Errorf("REGIONAL API: header %s present", k)
+		}
+	}
+	if regional["X-Forwarded-For"] != "203.0.113.7, 127.0.0.2" || regional["Cloudfront-Viewer-Country"] != "FR" {
+		t.Errorf("REGIONAL API: X-Forwarded-For %v, client's own header %v", regional["X-Forwarded-For"], regional["Cloudfront-Viewer-Country"])
+	}
+}
+
+// FuzzAppendEvent builds proxy events from arbitrary requests: the event is always valid JSON that
+// aws-lambda-go decodes, and says what the request said: the method, both paths, the header (unless API
+// Gateway replaces or drops it) in both header maps, the body (base64 when binary), the query with the last
+// value of each key in queryStringParameters, and a domainName without the port.
 func FuzzAppendEvent(f *testing.F) {
-	f.Add("/dev/a/b", "a=1&a=2&b", "X-Key", "v", []byte("body"), "*/*")
-	f.Add("//dev//x/", "%zz=+&=", "tEsT", "\xff", []byte{0, 1, 2}, "")
+	f.Add("GET", "/dev/a/b", "a=1&a=2&b", "X-Key", "v", []byte("body"), "*/*", false)
+	f.Add("POST", "//dev//x/", "%zz=+&=", "tEsT", "\xff", []byte{0, 1, 2}, "application/octet-stream", true)
 	router := mustRouter(f, Route{Method: "ANY", Path: "/{proxy+}"}, Route{Method: "ANY", Path: "/"}, Route{Method: "GET", Path: "/a/{b}"})
-	f.Fuzz(func(t *testing.T, rawPath, rawQuery, hname, hvalue string, body []byte, binary string) {
+	f.Fuzz(func(t *testing.T, method, rawPath, rawQuery, hname, hvalue string, body []byte, contentType string, edge bool) {
 		sp, ok := SplitStage(rawPath)
 		if !ok {
 			return
 		}
-		m, ok := router.Match("GET", sp.Path)
+		m, ok := router.Match(method, sp.Path)
 		if !ok {
 			return
 		}
-		ev := BuildEvent(&EventInput{Method: "GET", Path: sp, RawQuery: rawQuery, Host: "h", Header: http.Header{hname: {hvalue}},
-			Body: body, Match: m, Stage: &Stage{Name: sp.Stage, BinaryMediaTypes: []string{binary}}, Time: time.Unix(0, 0)})
+		stage := &Stage{Name: sp.Stage, APIID: "abc1234567", BinaryMediaTypes: []string{"application/octet-stream", "image/*"}}
+		if edge {
+			stage.EndpointType = EndpointEdge
+		}
+		header := http.Header{hname: {hvalue}, "Content-Type": {contentType}}
+		ev := BuildEvent(&EventInput{Method: method, Path: sp, RawQuery: rawQuery, Host: "h.example:8080", Header: header,
+			Body: body, Match: m, Stage: stage, SourceIP: "10.0.0.1", EdgeIP: "127.0.0.1",
+			IDs: NewRequestIDs("77375676-0000-4b79-853a-f982474efe18", time.Unix(0, 0)), Time: time.Unix(0, 0)})
 		var got events.APIGatewayProxyRequest
 		if err := json.Unmarshal(ev, &got); err != nil {
 			t.Fatalf("invalid event JSON: %v\n%s", err, ev)
@@ -385,5 +451,46 @@ func FuzzAppendEvent(f *testing.F) {
 		if utf8.ValidString(rawPath) && (got.Path != sp.Path || got.RequestContext.Path != sp.ContextPath) {
 			t.Fatalf("path %q / %q, want %q / %q", got.Path, got.RequestContext.Path, sp.Path, sp.ContextPath)
 		}
+		if utf8.ValidString(method) && (got.HTTPMethod != method || got.RequestContext.HTTPMethod != method) {
+			t.Fatalf("httpMethod %q / %q, want %q", got.HTTPMethod, got.RequestContext.HTTPMethod, method)
+		}
+		if got.RequestContext.DomainName != "h.example" {
+			t.Fatalf("domainName %q, want the host without its port", got.RequestContext.DomainName)
+		}
+		replaced := strings.EqualFold(hname, "Content-Type") || strings.EqualFold(hname, "X-Forwarded-For") ||
+			strings.EqualFold(hname, "X-Amzn-Trace-Id") || edge && isCloudFrontHeader(hname)
+		if !replaced && !dropRequestHeader(hname, []string{hvalue}) && validUTF8(hname, hvalue) &&
+			(!reflect.DeepEqual(got.MultiValueHeaders[hname], []string{hvalue}) || got.Headers[hname] != hvalue) {
+			t.Fatalf("header %q: %q, multi %q; want %q", hname, got.Headers[hname], got.MultiValueHeaders[hname], hvalue)
+		}
+		switch {
+		case len(body) == 0:
+			if got.Body != "" || got.IsBase64Encoded {
+				t.Fatalf("no body: body %q, base64 %v", got.Body, got.IsBase64Encoded)
+			}
+		case got.IsBase64Encoded:
+			if dec, err := base64.StdEncoding.DecodeString(got.Body); err != nil || !bytes.Equal(dec, body) {
+				t.Fatalf("base64 body %q does not decode to the request body", got.Body)
+			}
+		case utf8.Valid(body) && got.Body != string(body):
+			t.Fatalf("text body %q, want %q", got.Body, body)
+		}
+		for k, vs := range got.MultiValueQueryStringParameters {
+			if len(vs) == 0 || got.QueryStringParameters[k] != vs[len(vs)-1] {
+				t.Fatalf("query %q: single %q, multi %q; want the last value", k, got.QueryStringParameters[k], vs)
+			}
+		}
+		if len(got.QueryStringParameters) != len(got.MultiValueQueryStringParameters) {
+			t.Fatalf("query maps of %d and %d keys", len(got.QueryStringParameters), len(got.MultiValueQueryStringParameters))
+		}
 	})
+}
+
+func validUTF8(ss ...string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }

@@ -63,6 +63,8 @@ const (
 	ErrRequestTooLong
 	// ErrBodyTooLarge: the request body exceeds 10 MB. 413, plain text, no request id.
 	ErrBodyTooLarge
+	// ErrHeadersTooLarge: the request's headers exceed MaxHeaderBytes. 431, plain text, no request id.
+	ErrHeadersTooLarge
 	// ErrThrottled: the stage or method throttle is exceeded. 429.
 	ErrThrottled
 	// ErrQuotaExceeded: a usage plan quota is exhausted. 429.
@@ -105,27 +107,62 @@ var gatewayResponses = map[ErrorKind]gatewayResponse{
 	ErrAuthorizerConfiguration:    {500, `{"message": null}`, "AuthorizerConfigurationException", false},
 }
 
-// bodyTooLargeText is the only gateway response that is not JSON, and it cannot be customised on AWS.
+// bodyTooLargeText is the answer to a body over 10 MB: plain text, and it cannot be customised on AWS.
 const bodyTooLargeText = "HTTP content length exceeded 10485760 bytes."
+
+// MaxHeaderBytes is API Gateway's limit on a request's headers: the combined size of every header name and
+// value with the line terminators and whitespace between them (10,240 bytes; spec §4.3).
+const MaxHeaderBytes = 10240
+
+// headersTooLargeText is the answer to headers over MaxHeaderBytes, in the wording users report from AWS.
+// AWS documents the limit, not the answer: the status (431, Request Header Fields Too Large) and the
+// plain-text form, like the 413's, are inferred.
+const headersTooLargeText = "HTTP header is larger than 10240 bytes."
+
+// HeaderBytes returns the size of a request's headers as API Gateway counts it: "Name: value\r\n" for every
+// value, the Host header included.
+func HeaderBytes(host string, h http.Header) int {
+	n := 0
+	if host != "" {
+		n += len("Host: \r\n") + len(host)
+	}
+	for name, values := range h {
+		for _, v := range values {
+			n += len(name) + len(": \r\n") + len(v)
+		}
+	}
+	return n
+}
 
 // Status returns the HTTP status of the gateway response k.
 func (k ErrorKind) Status() int {
-	if k == ErrBodyTooLarge {
+	switch k {
+	case ErrBodyTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case ErrHeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	}
 	return gatewayResponses[k].status
 }
 
 // GatewayError returns API Gateway's response for kind: its status, exact body bytes, Content-Type
 // application/json, x-amzn-ErrorType, x-amzn-RequestId and x-amz-apigw-id (plus X-Amzn-Trace-Id once the
-// integration was called). ErrBodyTooLarge is plain text without request ids, as on AWS. An unknown kind
+// integration was called). ErrBodyTooLarge and ErrHeadersTooLarge are plain text without request ids, as on
+// AWS. An unknown kind
 // panics: it is a programming error in the caller.
 func GatewayError(kind ErrorKind, ids RequestIDs) Response {
-	if kind == ErrBodyTooLarge {
+	switch kind {
+	case ErrBodyTooLarge:
 		return Response{
 			Status: http.StatusRequestEntityTooLarge,
 			Header: http.Header{"Content-Type": {"text; charset=utf-8"}},
 			Body:   []byte(bodyTooLargeText),
+		}
+	case ErrHeadersTooLarge:
+		return Response{
+			Status: http.StatusRequestHeaderFieldsTooLarge,
+			Header: http.Header{"Content-Type": {"text; charset=utf-8"}},
+			Body:   []byte(headersTooLargeText),
 		}
 	}
 	gr, ok := gatewayResponses[kind]

@@ -32,8 +32,9 @@ var remappedResponseHeaders = []string{"Connection", "Content-Length", "Date", "
 // ProxyResponse turns the payload a function returned into the client's response (spec §2.1).
 //
 // The payload must be a JSON object with only the keys statusCode (integer, or a string of digits; 200 when
-// absent or null), headers (object of string or boolean values), multiValueHeaders (object of arrays of
-// strings or booleans), body (string) and isBase64Encoded (boolean); null stands for absent. Otherwise
+// absent or null), headers (object of header values), multiValueHeaders (object of arrays of header values),
+// body (string) and isBase64Encoded (boolean); null stands for absent. A header value is a string, or a
+// boolean or number sent as its JSON text; a null value sends no header. Otherwise
 // ProxyResponse returns GatewayError(ErrIntegrationFailure) — 502 {"message": "Internal server error"} —
 // and an error wrapping ErrMalformedResponse that says what was wrong, for the gateway's log.
 //
@@ -139,17 +140,22 @@ func parseProxyResponseJSON(payload []byte) (proxyResponse, error) {
 			return pr, fmt.Errorf("multiValueHeaders.%s: want an array of strings", name)
 		}
 		for _, v := range values {
-			s, err := headerValue(v)
+			s, ok, err := headerValue(v)
 			if err != nil {
 				return pr, fmt.Errorf("multiValueHeaders.%s: %v", name, err)
 			}
-			pr.header[name] = append(pr.header[name], s)
+			if ok {
+				pr.header[name] = append(pr.header[name], s)
+			}
 		}
 	}
 	for name, raw := range single {
-		s, err := headerValue(raw)
+		s, ok, err := headerValue(raw)
 		if err != nil {
 			return pr, fmt.Errorf("headers.%s: %v", name, err)
+		}
+		if !ok {
+			continue
 		}
 		if k, ok := findHeader(pr.header, name); ok && multi[k] != nil {
 			if !contains(pr.header[k], s) {
@@ -198,18 +204,32 @@ func unmarshalString(raw json.RawMessage, s *string) error {
 	return json.Unmarshal(raw, s)
 }
 
-// headerValue accepts a string, or a boolean written as "true"/"false" (as API Gateway does).
-func headerValue(raw json.RawMessage) (string, error) {
-	switch string(raw) {
-	case "true", "false":
-		return string(raw), nil
+// headerValue reads one header value of a proxy response. API Gateway reads each value as text, as a JSON
+// library does for a string field: a string as is, a boolean or a number as its JSON text (true, 5, 1.50,
+// exactly as written), null as no value (ok false: the header is left out). An object or an array is a
+// malformed response. (Functions behind API Gateway return numeric values such as a Content-Length that an
+// Application Load Balancer, stricter, refuses.)
+func headerValue(raw json.RawMessage) (value string, ok bool, err error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0:
+		return "", false, errors.New("want a string, got nothing")
+	case string(raw) == "null":
+		return "", false, nil
+	case string(raw) == "true" || string(raw) == "false":
+		return string(raw), true, nil
+	case raw[0] == '"':
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return s, err == nil, err
+	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return "", false, err
+		}
+		return string(raw), true, nil
 	}
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", fmt.Errorf("want a string, got %s", raw)
-	}
-	var s string
-	err := json.Unmarshal(raw, &s)
-	return s, err
+	return "", false, fmt.Errorf("want a string, got %s", raw)
 }
 
 // findHeader finds name in h ignoring case and returns the key as spelled in h.

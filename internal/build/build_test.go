@@ -17,24 +17,34 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/coworks-go/coworks"
+	"github.com/coworks-go/coworks/internal/functiontest"
 )
 
 // These tests run the real go build. Each build costs seconds on a busy machine, so a few builds are shared
-// by sequential subtests.
+// by sequential subtests, and the tests that build run side by side once warmGoCache has compiled what
+// they all share.
 
 // copyFunction copies testdata/fn (a module using aws-lambda-go) to a fresh directory and returns its root.
 func copyFunction(t *testing.T) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "fn")
-	err := filepath.WalkDir("testdata/fn", func(path string, d fs.DirEntry, err error) error {
+	if err := copyTree("testdata/fn", dst); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel("testdata/fn", path)
+		rel, _ := filepath.Rel(src, path)
 		if d.IsDir() {
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
@@ -44,10 +54,36 @@ func copyFunction(t *testing.T) string {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
 	})
-	if err != nil {
-		t.Fatal(err)
+}
+
+var warm struct {
+	once sync.Once
+	err  error
+}
+
+// warmGoCache builds testdata/fn for Lambda (linux/arm64) and this machine once per test binary, so the
+// Go build cache holds the standard library and aws-lambda-go for both before the tests build side by
+// side (on a cold cache each would compile them at the same time). The build has its own directory and
+// artifact cache: the tests still see a cold artifact cache.
+func warmGoCache(t *testing.T) {
+	t.Helper()
+	warm.once.Do(func() {
+		warm.err = functiontest.WarmGoCache(func() error {
+			dir, err := os.MkdirTemp("", "build-warm-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			if err := copyTree("testdata/fn", dir); err != nil {
+				return err
+			}
+			_, err = Build(context.Background(), Request{Dir: dir})
+			return err
+		})
+	})
+	if warm.err != nil {
+		t.Fatalf("warming the Go build cache: %v", warm.err)
 	}
-	return dst
 }
 
 // countingGo returns a go command that logs its subcommand ("list", "build", "env") to a file before
@@ -144,6 +180,8 @@ func checkELF(t *testing.T, bin []byte, machine elf.Machine) {
 }
 
 func TestArm64BuildIsDeterministicAndCached(t *testing.T) {
+	t.Parallel()
+	warmGoCache(t)
 	goCmd, calls := countingGo(t)
 	dir := copyFunction(t)
 	req := Request{Dir: dir, Go: goCmd}
@@ -253,6 +291,8 @@ func TestArm64BuildIsDeterministicAndCached(t *testing.T) {
 }
 
 func TestX86_64RouteTableOfPackageInsideModule(t *testing.T) {
+	t.Parallel()
+	warmGoCache(t)
 	dir := copyFunction(t)
 	req := Request{Dir: filepath.Join(dir, "routes"), Architecture: X86_64, CacheDir: t.TempDir()}
 	a := mustBuild(t, req)
@@ -271,6 +311,8 @@ func TestX86_64RouteTableOfPackageInsideModule(t *testing.T) {
 }
 
 func TestCompileErrorNamesCommandAndLine(t *testing.T) {
+	t.Parallel()
+	warmGoCache(t)
 	dir := copyFunction(t)
 	main := filepath.Join(dir, "main.go")
 	src, _ := os.ReadFile(main)
@@ -298,3 +340,55 @@ func TestCompileErrorNamesCommandAndLine(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestHostOnlyBuildMakesOneReproducibleBinary(t *testing.T) {
+	t.Parallel()
+	warmGoCache(t)
+	goCmd, calls := countingGo(t)
+	dir := copyFunction(t)
+	var progress bytes.Buffer
+	req := Request{Dir: dir, Go: goCmd, HostOnly: true, Progress: &progress}
+	a := mustBuild(t, req)
+	if got := strings.Join(calls(), " "); strings.Count(got, "build") != 1 {
+		t.Errorf("go calls %q, want one go build (the host binary alone)", got)
+	}
+	host := runtime.GOOS + "/" + runtime.GOARCH
+	if want := "Building . for " + host + "\n"; !strings.Contains(progress.String(), want) || strings.Contains(progress.String(), "linux/arm64") {
+		t.Errorf("progress:\n%s\nwant %q and no linux/arm64 build", progress.String(), want)
+	}
+	if a.ZipPath != "" || a.SHA256 != "" || a.Architecture != "" {
+		t.Errorf("host-only artifact has a zip: %q %q %q", a.ZipPath, a.SHA256, a.Architecture)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, ".chalice", "build", Arm64)); len(entries) != 0 {
+		t.Errorf("host-only build wrote the arm64 cache: %v", entries)
+	}
+	bin, err := os.ReadFile(a.HostBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(bin)
+	if got := base64.StdEncoding.EncodeToString(sum[:]); got != a.HostSHA256 || int64(len(bin)) != a.HostSize {
+		t.Errorf("artifact says %s, %d bytes; host binary is %s, %d bytes", a.HostSHA256, a.HostSize, got, len(bin))
+	}
+	if !strings.HasPrefix(a.HostBinary, filepath.Join(dir, ".chalice", "build", "host", a.Key)+string(filepath.Separator)) {
+		t.Errorf("host binary at %s, want it in the cache entry host/%s", a.HostBinary, a.Key)
+	}
+	if !a.CatchAll || !reflect.DeepEqual(a.Routes, coworks.CatchAllRoutes()) {
+		t.Errorf("routes = %+v, want the catch-all table of a plain lambda.Start function", a.Routes)
+	}
+
+	// The local cloud names what it runs by HostSHA256: the same sources elsewhere give the same bytes.
+	other := mustBuild(t, Request{Dir: copyFunction(t), CacheDir: t.TempDir(), HostOnly: true})
+	if other.HostSHA256 != a.HostSHA256 || other.Key != a.Key {
+		t.Errorf("same sources elsewhere: host sha256 %s key %s; first: %s key %s", other.HostSHA256, other.Key, a.HostSHA256, a.Key)
+	}
+	n := len(calls())
+	again := mustBuild(t, req)
+	if !again.Cached || again.HostSHA256 != a.HostSHA256 || again.HostBinary != a.HostBinary || len(calls()) != n {
+		t.Errorf("second host-only Build = %+v after go calls %v; want the first from the cache, no go run", again, calls()[n:])
+	}
+	lambda := mustBuild(t, Request{Dir: dir, Go: goCmd})
+	if lambda.Cached || lambda.ZipPath == "" {
+		t.Errorf("a Lambda build after a host-only one: Cached %v, zip %q; want a fresh build with its zip", lambda.Cached, lambda.ZipPath)
+	}
+}

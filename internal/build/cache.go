@@ -35,10 +35,9 @@ func (c cacheArea) load(key string) (*Artifact, bool) {
 	if json.Unmarshal(data, &a) != nil || a.Key != key {
 		return nil, false
 	}
-	a.ZipPath = filepath.Join(entry, zipName)
-	a.HostBinary = filepath.Join(entry, "host", "bootstrap")
+	a.setPaths(entry)
 	for _, p := range []string{a.ZipPath, a.HostBinary} {
-		if _, err := os.Stat(p); err != nil {
+		if _, err := os.Stat(p); p != "" && err != nil {
 			return nil, false
 		}
 	}
@@ -73,8 +72,9 @@ func (c cacheArea) install(tmp string, a *Artifact) (*Artifact, error) {
 	if err := os.WriteFile(filepath.Join(tmp, artifactFile), data, 0o644); err != nil {
 		return nil, fmt.Errorf("build: cache entry: %w", err)
 	}
-	for _, p := range []string{zipName, filepath.Join("host", "bootstrap"), artifactFile} {
-		if err := syncFile(filepath.Join(tmp, p)); err != nil {
+	a.setPaths(tmp)
+	for _, p := range []string{a.ZipPath, a.HostBinary, filepath.Join(tmp, artifactFile)} {
+		if err := syncFile(p); p != "" && err != nil {
 			return nil, fmt.Errorf("build: cache entry: %w", err)
 		}
 	}
@@ -85,9 +85,17 @@ func (c cacheArea) install(tmp string, a *Artifact) (*Artifact, error) {
 		}
 		return nil, fmt.Errorf("build: installing the cache entry %s: %w", entry, err)
 	}
-	a.ZipPath = filepath.Join(entry, zipName)
-	a.HostBinary = filepath.Join(entry, "host", "bootstrap")
+	a.setPaths(entry)
 	return a, nil
+}
+
+// setPaths points a's files into the cache entry dir: the host binary, and the zip when a has one.
+func (a *Artifact) setPaths(dir string) {
+	a.ZipPath = ""
+	if a.SHA256 != "" {
+		a.ZipPath = filepath.Join(dir, zipName)
+	}
+	a.HostBinary = filepath.Join(dir, "host", "bootstrap")
 }
 
 func syncFile(path string) error {

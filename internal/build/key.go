@@ -74,7 +74,7 @@ func computeKey(ctx context.Context, gc *goCommand, proj project, req Request, t
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(req.CacheDir, fmt.Sprintf("manifest-%s-%s.json", req.Architecture, shortHash(proj.dir)))
+	path := filepath.Join(req.CacheDir, fmt.Sprintf("manifest-%s-%s.json", req.kind(), shortHash(proj.dir)))
 	if m, ok := readManifest(path); ok && m.Fingerprint == fp {
 		if fresh, changed := m.revalidate(); fresh {
 			if changed {

@@ -40,6 +40,7 @@ func keyOf(t *testing.T, dir, cache, goCmd string) string {
 }
 
 func TestCacheKeyFollowsSourcesEmbedsAndNewFiles(t *testing.T) {
+	t.Parallel()
 	goCmd, calls := countingGo(t)
 	dir := copyFunction(t)
 	cache := t.TempDir()
@@ -208,6 +209,7 @@ func script(t *testing.T, body string) string {
 }
 
 func TestReadRoutes(t *testing.T) {
+	t.Parallel()
 	table := []coworks.Route{{Method: "GET", Path: "/value/{_0}", Handler: "GetValue"}}
 	js, _ := json.Marshal(table)
 	env := append(os.Environ(), "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1")

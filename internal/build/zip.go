@@ -46,11 +46,11 @@ func writeZip(path, binary string) (sum string, size int64, err error) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return "", 0, fmt.Errorf("build: writing %s: %w", path, err)
 	}
-	return zipSHA256(buf.Bytes()), int64(buf.Len()), nil
+	return contentSHA256(buf.Bytes()), int64(buf.Len()), nil
 }
 
-// zipSHA256 is Terraform's source_code_hash of a zip: base64(sha256(bytes)).
-func zipSHA256(b []byte) string {
+// contentSHA256 is base64(sha256(b)): Terraform's source_code_hash of a zip, and the host binary's identity.
+func contentSHA256(b []byte) string {
 	s := sha256.Sum256(b)
 	return base64.StdEncoding.EncodeToString(s[:])
 }

@@ -24,8 +24,9 @@ func newBuildCommand(env *Env, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Build the stage's Lambda deployment package (cached: an unchanged project is not rebuilt)",
-		Long: "Build compiles the project for the stage's lambda_architecture into a deterministic Lambda zip and a\n" +
-			"host binary for the local cloud, and prints the zip, its source_code_hash, size and routes.",
+		Long: "Build compiles the project for the stage's lambda_architecture into a deterministic Lambda zip, the\n" +
+			"package a terraform deploy uploads, and prints the zip, its source_code_hash, size and routes (read from\n" +
+			"a build for this machine). Deploys to the local cloud do not need it: they build for this machine alone.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd.Context(), env, g, o)
@@ -52,11 +53,13 @@ type buildReport struct {
 }
 
 func runBuild(ctx context.Context, env *Env, g *globalOptions, o *buildOptions) error {
+	env, done := liveProgress(env, o.json)
+	defer done()
 	dir, _, s, err := resolveStage(env, g, config.APIHandler)
 	if err != nil {
 		return err
 	}
-	a, err := buildStage(ctx, dir, s, env.Err)
+	a, err := buildStage(ctx, dir, s, false, env.Err)
 	if err != nil {
 		return err
 	}
@@ -81,11 +84,12 @@ func runBuild(ctx context.Context, env *Env, g *globalOptions, o *buildOptions) 
 	return nil
 }
 
-// buildStage builds the project in dir for stage s's architecture, progress lines to progress. A failed
-// compilation comes back with the compiler's output, a function that cannot start with its panic and
-// file:line, each with a Try line.
-func buildStage(ctx context.Context, dir string, s *config.Stage, progress io.Writer) (*build.Artifact, error) {
-	a, err := build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, Progress: progress})
+// buildStage builds the project in dir for stage s: the Lambda zip for its architecture and the host
+// binary, or with hostOnly the host binary alone (all the local cloud runs). Progress lines go to progress.
+// A failed compilation comes back with the compiler's output, a function that cannot start with its panic
+// and file:line, each with a Try line.
+func buildStage(ctx context.Context, dir string, s *config.Stage, hostOnly bool, progress io.Writer) (*build.Artifact, error) {
+	a, err := build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, HostOnly: hostOnly, Progress: progress})
 	var ce *build.CommandError
 	var re *build.RoutesError
 	if errors.As(err, &re) {

@@ -52,6 +52,8 @@ type deleteReport struct {
 // else the configured one. A --target other than the sidecar's is refused: it would leave what the other
 // target deployed.
 func runDelete(ctx context.Context, env *Env, g *globalOptions, o *deleteOptions) error {
+	env, done := liveProgress(env, o.json)
+	defer done()
 	dir, p, s, err := resolveStage(env, g, config.APIHandler)
 	if err != nil {
 		return err

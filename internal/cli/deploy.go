@@ -13,6 +13,7 @@ import (
 	"github.com/coworks-go/coworks/internal/build"
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/deployed"
+	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/stage"
 	"github.com/coworks-go/coworks/internal/target"
 	"github.com/spf13/cobra"
@@ -59,7 +60,8 @@ func newDeployCommand(env *Env, g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-// deployReport is the JSON of `cws deploy`.
+// deployReport is the JSON of `cws deploy`. ArtifactSHA256 is what the target records as the deployed code:
+// the zip's hash (SourceCodeHash) on AWS, the host binary's in the local cloud, which builds no zip.
 type deployReport struct {
 	Stage          string `json:"stage"`
 	Target         string `json:"target"`
@@ -71,11 +73,14 @@ type deployReport struct {
 	CreatedAPI     bool   `json:"created_api"`
 	FunctionName   string `json:"function_name"`
 	LambdaARN      string `json:"lambda_arn,omitempty"`
-	SourceCodeHash string `json:"source_code_hash"`
+	SourceCodeHash string `json:"source_code_hash,omitempty"`
+	ArtifactSHA256 string `json:"artifact_sha256"`
 	PackageReused  bool   `json:"package_reused"`
 }
 
 func runDeploy(ctx context.Context, env *Env, g *globalOptions, o *deployOptions) error {
+	env, done := liveProgress(env, o.json)
+	defer done()
 	dir, p, s, err := resolveStage(env, g, config.APIHandler)
 	if err != nil {
 		return err
@@ -157,7 +162,9 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 	}
 	_, existed := rec.LambdaARN(deployed.APIHandlerName)
 
-	a, err := buildStage(ctx, dir, s, env.Err)
+	// The local cloud runs the host binary alone: the Lambda zip is built only for AWS.
+	local := name == localcloud.TargetName
+	a, err := buildStage(ctx, dir, s, local, env.Err)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +194,10 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 	report := &deployReport{
 		Stage: s.StageName, Target: tgt.Name(), Unchanged: res.Unchanged, PlanOnly: d.plan, Plan: res.Plan,
 		RestAPIID: res.RestAPIID, RestAPIURL: res.URL, CreatedAPI: res.CreatedAPI, FunctionName: res.FunctionName,
-		SourceCodeHash: a.SHA256, PackageReused: a.Cached,
+		SourceCodeHash: a.SHA256, ArtifactSHA256: a.SHA256, PackageReused: a.Cached,
+	}
+	if local {
+		report.ArtifactSHA256 = a.HostSHA256
 	}
 	if res.Record != nil {
 		report.LambdaARN, _ = res.Record.LambdaARN(deployed.APIHandlerName)
@@ -224,21 +234,29 @@ func deployRequest(s *config.Stage, a *build.Artifact, apiID, apiStage string, p
 	if a == nil {
 		a = &build.Artifact{Architecture: s.LambdaArchitecture}
 	}
+	var compression *int
+	if s.MinimumCompressionSize.Set {
+		n := s.MinimumCompressionSize.Value
+		compression = &n
+	}
 	return &target.Request{
 		AppName:         s.AppName,
 		Stage:           s.StageName,
 		APIGatewayStage: s.APIGatewayStage,
 		RestAPIID:       apiID,
 		RestAPIStage:    apiStage,
-		Artifact:        target.Artifact{ZipPath: a.ZipPath, BinaryPath: a.HostBinary, SHA256: a.SHA256, Routes: a.Routes},
+		Artifact: target.Artifact{ZipPath: a.ZipPath, SHA256: a.SHA256, BinaryPath: a.HostBinary, BinarySHA256: a.HostSHA256,
+			Routes: a.Routes},
 		Settings: target.Settings{
-			Environment:         s.EnvironmentVariables,
-			Timeout:             s.LambdaTimeout,
-			MemorySize:          s.LambdaMemorySize,
-			ReservedConcurrency: reserved,
-			Region:              s.AWSRegion,
-			Architecture:        a.Architecture,
-			BinaryMediaTypes:    slices.Clone(binaryMediaTypes),
+			Environment:            s.EnvironmentVariables,
+			Timeout:                s.LambdaTimeout,
+			MemorySize:             s.LambdaMemorySize,
+			ReservedConcurrency:    reserved,
+			Region:                 s.AWSRegion,
+			Architecture:           a.Architecture,
+			BinaryMediaTypes:       slices.Clone(binaryMediaTypes),
+			EndpointType:           s.APIGatewayEndpointType,
+			MinimumCompressionSize: compression,
 		},
 		Config:   s,
 		PlanOnly: plan,

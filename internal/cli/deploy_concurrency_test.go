@@ -25,12 +25,11 @@ func TestDeployConcurrentProcesses(t *testing.T) {
 	if !frameworkHasNew(root) {
 		t.Skip("the framework has no coworks.New yet: nothing to build")
 	}
+	t.Parallel()
+	warmBuilds(t)
 	work := t.TempDir()
-	bin := filepath.Join(work, "cws")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/cws").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	env := append(os.Environ(), "NO_COLOR=1", "GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "CWS_STAGE=")
+	bin := cwsBinary(t)
+	env := append(offlineGoEnv(), "NO_COLOR=1", "CWS_STAGE=")
 	run := func(dir string, name string, args ...string) {
 		t.Helper()
 		cmd := exec.Command(name, args...)

@@ -12,7 +12,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/spf13/cobra"
 
-	"github.com/coworks-go/coworks/internal/build"
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/openapi"
 	"github.com/coworks-go/coworks/internal/safefile"
@@ -54,12 +53,6 @@ func newExportTerraformCommand(env *Env, g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-// exportArtifact builds the stage's function for its lambda_architecture, from the cache when unchanged,
-// with build progress on stderr.
-func exportArtifact(ctx context.Context, env *Env, dir string, s *config.Stage) (*build.Artifact, error) {
-	return build.Build(ctx, build.Request{Dir: dir, Architecture: s.LambdaArchitecture, Progress: env.Err})
-}
-
 // exportAPIRef reads a --rest-api-id value: a stage of the config names that stage's API root, anything
 // else is the id of an API managed elsewhere.
 func exportAPIRef(p *config.Project, value string) tfgen.RestAPIRef {
@@ -73,6 +66,8 @@ func exportAPIRef(p *config.Project, value string) tfgen.RestAPIRef {
 }
 
 func runExportTerraform(ctx context.Context, env *Env, g *globalOptions, o *exportTerraformOptions) error {
+	env, done := liveProgress(env, false)
+	defer done()
 	if o.out == "" {
 		return withTry(errors.New("--out is required: the directory to write the Terraform roots to"), "cws export terraform --stage "+g.stage+" --out infra")
 	}
@@ -81,7 +76,7 @@ func runExportTerraform(ctx context.Context, env *Env, g *globalOptions, o *expo
 		return err
 	}
 	ref := exportAPIRef(p, o.restAPIID)
-	art, err := exportArtifact(ctx, env, dir, s)
+	art, err := buildStage(ctx, dir, s, false, env.Err)
 	if err != nil {
 		return err
 	}
@@ -164,11 +159,13 @@ func newExportOpenAPICommand(env *Env, g *globalOptions) *cobra.Command {
 }
 
 func runExportOpenAPI(ctx context.Context, env *Env, g *globalOptions, o *exportOpenAPIOptions) error {
+	env, done := liveProgress(env, false)
+	defer done()
 	dir, _, s, err := resolveStage(env, g, "")
 	if err != nil {
 		return err
 	}
-	art, err := exportArtifact(ctx, env, dir, s)
+	art, err := buildStage(ctx, dir, s, true, env.Err) // the document needs the routes, not the zip
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,8 @@ import (
 // provider) and `terraform fmt -check`; master attaches to dev's API through the cws_stage stage variable;
 // the API's OpenAPI body invokes the function that variable names; each stage root ships the build's zip.
 func TestExportExamplesHello(t *testing.T) {
+	t.Parallel()
+	warmBuilds(t)
 	project := copyExampleHello(t)
 	out := filepath.Join(t.TempDir(), "infra")
 	exportTerraform(t, project, "--stage", "dev", "--out", out)
@@ -234,7 +236,7 @@ func copyExampleHello(t *testing.T) string {
 	// Fill in the framework's own requirements from the module cache (offline; -e: see TestScripts).
 	tidy := exec.Command("go", "mod", "tidy", "-e")
 	tidy.Dir = dir
-	tidy.Env = append(os.Environ(), "GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+	tidy.Env = offlineGoEnv()
 	if msg, err := tidy.CombinedOutput(); err != nil {
 		t.Fatalf("go mod tidy in the copy of examples/hello: %v\n%s", err, msg)
 	}

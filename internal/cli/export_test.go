@@ -15,6 +15,7 @@ import (
 // is the document alone, a JSON object whose every operation is an aws_proxy integration invoking the
 // stage's function through ${stageVariables.cws_stage}.
 func TestExportOpenAPIPrintsValidJSON(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	files := map[string]string{
 		"go.mod": "module hello\n\ngo 1.26\n",

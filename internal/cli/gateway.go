@@ -37,10 +37,15 @@ func newGatewayCommand(env *Env, g *globalOptions) *cobra.Command {
 	cmd.Flags().StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	cmd.Flags().IntVar(&o.port, "port", 0, "port to listen on (default: the local cloud's port, local_gateway_port, 8000)")
 	addConsoleFlags(cmd, &o.console)
+	o.addFlags(cmd.Flags())
 	return cmd
 }
 
 func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions, portSet bool) error {
+	gopts, err := o.gatewayOptions("gateway", env.Out, env.Err)
+	if err != nil {
+		return err
+	}
 	dir, p, err := loadProject(env, g)
 	if err != nil {
 		return err
@@ -57,15 +62,15 @@ func runGateway(ctx context.Context, env *Env, g *globalOptions, o *serveOptions
 		ln.Close()
 		return err
 	}
-	return serveLocalCloud(ctx, env, dir, ln, o.console, nil)
+	return serveLocalCloud(ctx, env, dir, ln, gopts, o.console, nil)
 }
 
-// serveLocalCloud serves the local cloud of the project in dir on ln until ctx ends, applying deploys and
-// deletes as they happen, then stops every function process (ln is closed). The functions' logs are kept
-// in the local log store; the console, unless cf turns it off, is served on its own listener. It prints
-// the stages' URLs (the recorded ones) and the console's URL, then calls intro, when not nil, with the
-// state it starts from.
-func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, cf consoleFlags, intro func(*localcloud.State)) error {
+// serveLocalCloud serves the local cloud of the project in dir on ln with gopts until ctx ends, applying
+// deploys and deletes as they happen, then stops every function process (ln is closed). The functions' logs
+// are kept in the local log store; the console, unless cf turns it off, is served on its own listener. It
+// prints the stages' URLs (the recorded ones) and the console's URL, then calls intro, when not nil, with
+// the state it starts from.
+func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener, gopts gateway.Options, cf consoleFlags, intro func(*localcloud.State)) error {
 	defer ln.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the console
@@ -85,7 +90,8 @@ func serveLocalCloud(ctx context.Context, env *Env, dir string, ln net.Listener,
 	}
 	store := localLogStore(dir, env)
 	defer store.Close()
-	opts := gateway.Options{AccessLog: env.Out, FunctionLog: env.Err, StageLog: store.Writer}
+	opts := gopts
+	opts.StageLog = store.Writer
 	consoleURL := ""
 	if !cf.off {
 		app := ""
@@ -202,7 +208,8 @@ func portOf(addr string) int {
 func localAPIs(dir string, st *localcloud.State) ([]gateway.API, error) {
 	apis := make([]gateway.API, 0, len(st.RestAPIs))
 	for _, api := range st.RestAPIs {
-		ga := gateway.API{ID: api.ID, BinaryMediaTypes: slices.Clone(api.BinaryMediaTypes)}
+		ga := gateway.API{ID: api.ID, BinaryMediaTypes: slices.Clone(api.BinaryMediaTypes),
+			EndpointType: api.EndpointType, MinimumCompressionSize: api.MinimumCompressionSize}
 		for i := range api.Stages {
 			s := &api.Stages[i]
 			vars, err := stageEnvironment(dir, s.ChaliceStage, s.Settings.Environment)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,6 +37,10 @@ type Env struct {
 	// Getwd returns the working directory; the project directory defaults to it.
 	Getwd func() (string, error)
 }
+
+// ShutdownSignals are the signals that stop cws gracefully: Ctrl-C, a kill, and the terminal closing under
+// it. cws run, cws gateway and cws up then stop every function process and whatever those started.
+var ShutdownSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
 // Main runs cws with args (without the program name) and returns the process exit code.
 func Main(ctx context.Context, args []string, streams Streams) int {

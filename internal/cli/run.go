@@ -28,6 +28,7 @@ import (
 
 // serveOptions are the flags of the commands that serve HTTP (cws run, cws gateway).
 type serveOptions struct {
+	localCloudOptions
 	host     string
 	port     int
 	noReload bool
@@ -52,12 +53,14 @@ func newRunCommand(env *Env, g *globalOptions) *cobra.Command {
 	cmd.Flags().StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	cmd.Flags().IntVar(&o.port, "port", 0, "port to listen on (default: the local cloud's port, local_gateway_port, 8000; 0 with --port picks a free one)")
 	cmd.Flags().BoolVar(&o.noReload, "no-reload", false, "do not watch the sources")
+	o.addFlags(cmd.Flags())
 	return cmd
 }
 
 // runSession is one cws run: the project, the stage, and the gateway serving it.
 type runSession struct {
-	env     *Env
+	env     *Env // its streams erase the live status line of the builds before writing
+	status  *liveStatus
 	g       *globalOptions
 	dir     string
 	project *config.Project
@@ -65,14 +68,21 @@ type runSession struct {
 }
 
 func runRun(ctx context.Context, env *Env, g *globalOptions, o *serveOptions, portSet bool) error {
-	rs := &runSession{env: env, g: g}
+	gopts, err := o.gatewayOptions("run", env.Out, env.Err)
+	if err != nil {
+		return err
+	}
+	status := newLiveStatus(env, false)
+	env = status.wrap(env)
+	rs := &runSession{env: env, status: status, g: g}
 	apis, s, err := rs.load(ctx)
 	if err != nil {
 		return err
 	}
 	store := localLogStore(rs.dir, env)
 	defer store.Close()
-	gw, err := gateway.New(apis, gateway.Options{AccessLog: env.Out, FunctionLog: env.Err, StageLog: store.Writer})
+	gopts.StageLog = store.Writer
+	gw, err := gateway.New(apis, gopts)
 	if err != nil {
 		return err
 	}
@@ -113,7 +123,9 @@ func (rs *runSession) load(ctx context.Context) ([]gateway.API, *config.Stage, e
 	if err != nil {
 		return nil, nil, err
 	}
-	art, err := buildStage(ctx, dir, s, rs.env.Err)
+	stop := rs.status.start()
+	art, err := buildStage(ctx, dir, s, true, rs.env.Err)
+	stop()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,8 +156,13 @@ func runAPI(dir string, s *config.Stage, art *build.Artifact, vars map[string]st
 		Timeout:    time.Duration(s.LambdaTimeout) * time.Second,
 		Region:     s.AWSRegion,
 	}, reserved)
+	var compression *int
+	if s.MinimumCompressionSize.Set {
+		n := s.MinimumCompressionSize.Value
+		compression = &n
+	}
 	return gateway.API{ID: id, Stages: []gateway.Stage{st}, RootStage: st.Name,
-		BinaryMediaTypes: slices.Clone(binaryMediaTypes)}
+		BinaryMediaTypes: slices.Clone(binaryMediaTypes), EndpointType: s.APIGatewayEndpointType, MinimumCompressionSize: compression}
 }
 
 // watch rebuilds and swaps the function when the sources or the config change, until ctx ends.
@@ -264,7 +281,7 @@ func listen(host string, port int) (net.Listener, error) {
 
 // serveUntilDone serves h on ln until ctx ends, then shuts the server down gracefully.
 func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := gateway.NewServer(h, gateway.DefaultServerTimeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,8 +30,8 @@ import (
 // cli.Main in a real separate process.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"cws": func() { // as cmd/cws: SIGINT and SIGTERM cancel the context (graceful shutdown of cws run)
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		"cws": func() { // as cmd/cws: the shutdown signals cancel the context (graceful shutdown of cws run)
+			ctx, stop := signal.NotifyContext(context.Background(), ShutdownSignals...)
 			code := Main(ctx, os.Args[1:], SystemStreams())
 			stop()
 			os.Exit(code)
@@ -46,6 +45,8 @@ func TestMain(m *testing.M) {
 // only the dependencies' own tests import (testify), which an offline cache need not hold; -e writes the
 // complete go.mod regardless, and the builds that follow prove it. Condition [framework] holds when the framework at FRAMEWORK_DIR has coworks.New.
 func TestScripts(t *testing.T) {
+	t.Parallel() // alongside the other tests that build
+	warmBuilds(t)
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)

@@ -4,21 +4,17 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/coworks-go/coworks/internal/config"
 )
 
-// TestStageAddConcurrentProcesses builds cws once and runs 16 `cws stage add` processes at once on one
-// project: every stage must land (the config lock serialises the read-modify-write cycles).
+// TestStageAddConcurrentProcesses runs 16 `cws stage add` processes at once on one project: every stage
+// must land (the config lock serialises the read-modify-write cycles).
 func TestStageAddConcurrentProcesses(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "cws")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/cws")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	t.Parallel()
+	bin := cwsBinary(t)
 	dir := t.TempDir()
 	if err := config.Create(dir, "race", false); err != nil {
 		t.Fatal(err)

@@ -81,5 +81,5 @@ func cachedArtifact(dir, sha string) (target.Artifact, bool) {
 	if !ok {
 		return target.Artifact{}, false
 	}
-	return target.Artifact{ZipPath: a.ZipPath, BinaryPath: a.HostBinary, SHA256: a.SHA256, Routes: a.Routes}, true
+	return target.Artifact{ZipPath: a.ZipPath, BinaryPath: a.HostBinary, SHA256: a.SHA256, BinarySHA256: a.HostSHA256, Routes: a.Routes}, true
 }

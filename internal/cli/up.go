@@ -45,10 +45,15 @@ func newUpCommand(env *Env, g *globalOptions) *cobra.Command {
 	f.StringVar(&o.host, "host", "127.0.0.1", "address the gateway listens on")
 	f.IntVar(&o.port, "port", 0, "port the gateway listens on (default: the local cloud's port, local_gateway_port, 8000; 0 with --port picks a free one)")
 	addConsoleFlags(cmd, &o.console)
+	o.addFlags(f)
 	return cmd
 }
 
 func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args []string, portSet bool) error {
+	gopts, err := o.gatewayOptions("up", env.Out, env.Err)
+	if err != nil {
+		return err
+	}
 	dir, p, err := loadValidProject(env, g)
 	if err != nil {
 		return err
@@ -71,6 +76,8 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 		return err
 	}
 
+	env, done := liveProgress(env, false) // the deploys; the gateway's output is plain
+	defer done()
 	sharedID := ""
 	for i, s := range stages {
 		how := ""
@@ -92,7 +99,8 @@ func runUp(ctx context.Context, env *Env, g *globalOptions, o *upOptions, args [
 			sharedID = report.RestAPIID
 		}
 	}
-	err = serveLocalCloud(ctx, env, dir, ln, o.console, func(st *localcloud.State) {
+	done()
+	err = serveLocalCloud(ctx, env, dir, ln, gopts, o.console, func(st *localcloud.State) {
 		printCurlLines(env.Out, st, stages)
 	})
 	if err == nil {

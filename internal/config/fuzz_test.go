@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzParseResolve feeds arbitrary bytes through Parse, Validate, Resolve of every stage and function,
-// and Encode; none of them may panic, and what Encode writes must parse back to the same bytes.
+// and Encode; none of them may panic, the merge always lets the command line's variables win, and what
+// Encode writes must parse back to the same bytes.
 func FuzzParseResolve(f *testing.F) {
 	for _, s := range stagingExamples {
 		f.Add([]byte(s), "dev")
@@ -29,6 +30,9 @@ func FuzzParseResolve(f *testing.F) {
 				s, err := p.Resolve(st, fn, Overrides{APIGatewayStage: "u", EnvironmentVariables: map[string]string{"K": "v"}})
 				if err == nil {
 					_ = s.FunctionName()
+					if s.EnvironmentVariables["K"] != "v" {
+						t.Fatalf("Resolve(%q, %q): K=%q, want the override v to win the merge", st, fn, s.EnvironmentVariables["K"])
+					}
 				} else if !ds.HasErrors() {
 					t.Fatalf("Resolve(%q, %q) failed on a config Validate accepts: %v", st, fn, err)
 				}

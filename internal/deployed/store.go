@@ -152,7 +152,8 @@ func readHolder(path string) string {
 type Meta struct {
 	// Target is the deploy target that made the deployment: "local" or "terraform".
 	Target string `json:"target"`
-	// ArtifactSHA256 is the base64 SHA-256 of the deployed zip (Lambda's source_code_hash).
+	// ArtifactSHA256 is the base64 SHA-256 of the deployed code: the zip (Lambda's source_code_hash) on AWS,
+	// the host binary in the local cloud.
 	ArtifactSHA256 string `json:"artifact_sha256"`
 	// DeployedAt is when the deployment last changed.
 	DeployedAt time.Time `json:"deployed_at"`

@@ -28,8 +28,8 @@ type function struct {
 	auth *apigw.TokenAuthorizer
 }
 
-func newFunction(cfg runtimeapi.FunctionConfig, mode AuthorizerMode, ttl time.Duration, logger *slog.Logger) (*function, error) {
-	pool, err := runtimeapi.NewPool(cfg, logger)
+func newFunction(acct *runtimeapi.Account, cfg runtimeapi.FunctionConfig, mode AuthorizerMode, ttl time.Duration, logger *slog.Logger) (*function, error) {
+	pool, err := acct.NewPool(cfg, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,12 @@ type API struct {
 	// `chalice local` serves: a request whose first path segment names no served stage goes to it with its
 	// whole path as the event's path (requestContext.path is /{stage} + path). Only one API may set it.
 	RootStage string
+	// EndpointType is the API's endpoint type (apigw.EndpointEdge, Chalice's default, ...); "" means
+	// apigw.EndpointEdge.
+	EndpointType string
+	// MinimumCompressionSize, when not nil, is the API's minimumCompressionSize: responses of at least that
+	// many bytes are compressed for clients that accept gzip or deflate.
+	MinimumCompressionSize *int
 }
 
 // Stage is one API Gateway stage and the function behind it.
@@ -86,6 +92,12 @@ type Options struct {
 	Observe func(Request)
 	// IntegrationTimeout bounds each invocation as API Gateway does (504 past it); 0 means 29 s.
 	IntegrationTimeout time.Duration
+	// ConcurrencyLimit caps the execution environments alive at once across every function served, as an
+	// AWS account's concurrency does; 0 means runtimeapi.DefaultConcurrencyLimit(). See runtimeapi.Account.
+	ConcurrencyLimit int
+	// IdleTimeout is how long an environment may stay idle before it is stopped, for every function whose
+	// own FunctionConfig.IdleTimeout is 0; 0 means runtimeapi.DefaultIdleTimeout.
+	IdleTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -93,6 +105,7 @@ type Options struct {
 // Gateway serves REST APIs over HTTP. It is safe for concurrent use.
 type Gateway struct {
 	opts    Options
+	acct    *runtimeapi.Account // every function's environments count against it
 	current atomic.Pointer[servedSet]
 
 	mu     sync.Mutex // serialises Update and Close
@@ -141,7 +154,7 @@ func New(apis []API, opts Options) (*Gateway, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	g := &Gateway{opts: opts}
+	g := &Gateway{opts: opts, acct: runtimeapi.NewAccount(opts.ConcurrencyLimit)}
 	set, err := g.build(apis, nil)
 	if err != nil {
 		return nil, err
@@ -316,6 +329,9 @@ func (g *Gateway) buildStage(a *API, s *Stage, b *buildState) (*stageEntry, erro
 	if g.opts.StageLog != nil {
 		cfg.LogWriter = teeLog(cfg.LogWriter, g.opts.StageLog(cfg.Stage))
 	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = g.opts.IdleTimeout
+	}
 	ttl := s.AuthorizerTTL
 	switch {
 	case ttl == 0:
@@ -332,7 +348,7 @@ func (g *Gateway) buildStage(a *API, s *Stage, b *buildState) (*stageEntry, erro
 		}
 	}
 	if fn == nil {
-		fn, err = newFunction(cfg, s.Authorizer, ttl, g.opts.Logger)
+		fn, err = newFunction(g.acct, cfg, s.Authorizer, ttl, g.opts.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -351,19 +367,30 @@ func (g *Gateway) buildStage(a *API, s *Stage, b *buildState) (*stageEntry, erro
 	if len(s.Variables) > 0 {
 		vars = maps.Clone(s.Variables)
 	}
+	endpoint := a.EndpointType
+	if endpoint == "" {
+		endpoint = apigw.EndpointEdge
+	}
+	minCompression := 0
+	if a.MinimumCompressionSize != nil {
+		minCompression = *a.MinimumCompressionSize
+	}
 	return &stageEntry{
 		apiID:  a.ID,
 		name:   s.Name,
 		router: router,
 		fn:     fn,
 		stage: apigw.Stage{
-			Name:             s.Name,
-			Variables:        vars,
-			APIID:            a.ID,
-			AccountID:        account,
-			Region:           region,
-			DeploymentID:     s.DeploymentID,
-			BinaryMediaTypes: slices.Clone(a.BinaryMediaTypes),
+			Name:                   s.Name,
+			Variables:              vars,
+			APIID:                  a.ID,
+			AccountID:              account,
+			Region:                 region,
+			DeploymentID:           s.DeploymentID,
+			BinaryMediaTypes:       slices.Clone(a.BinaryMediaTypes),
+			EndpointType:           endpoint,
+			CompressionEnabled:     a.MinimumCompressionSize != nil,
+			MinimumCompressionSize: minCompression,
 		},
 		rootPrefix: "/" + s.Name,
 	}, nil

@@ -16,7 +16,9 @@ const (
 )
 
 func TestServesTheStageAtTheRootAndUnderItsName(t *testing.T) {
-	s := serve(t, []API{{ID: "abc1234567", RootStage: "dev", Stages: []Stage{stage(t, "hello", "dev", "Hi dev")}}}, nil)
+	st := stage(t, "hello", "dev", "Hi dev")
+	st.Function.MaxEnvironments = 1 // one environment holds the value for both URLs
+	s := serve(t, []API{{ID: "abc1234567", RootStage: "dev", Stages: []Stage{st}}}, nil)
 	s.get(t, "/").want(t, 200, "Hi dev")
 	s.get(t, "/dev/").want(t, 200, "Hi dev")
 	s.get(t, "/dev").want(t, 200, "Hi dev")
@@ -101,8 +103,10 @@ func TestIntegrationTimeout(t *testing.T) {
 	s.get(t, "/dev/hello").want(t, 200, " from dev (dev)")
 }
 
-func TestConcurrentRequestsBeyondTheLocalCap(t *testing.T) {
-	s := serve(t, []API{{ID: "abc1234567", Stages: []Stage{stage(t, "probe", "dev", "")}}}, nil)
+// TestConcurrentRequestsBeyondTheConcurrencyLimitWait: past the gateway's concurrency limit requests wait
+// for an environment instead of failing (AWS would throttle them).
+func TestConcurrentRequestsBeyondTheConcurrencyLimitWait(t *testing.T) {
+	s := serve(t, []API{{ID: "abc1234567", Stages: []Stage{stage(t, "probe", "dev", "")}}}, func(o *Options) { o.ConcurrencyLimit = 10 })
 	var wg sync.WaitGroup
 	replies := make([]reply, 40)
 	for i := range replies {
@@ -115,7 +119,7 @@ func TestConcurrentRequestsBeyondTheLocalCap(t *testing.T) {
 		}
 	}
 	if st := s.function(t, "abc1234567", "dev").pool.Stats(); st.ColdStarts > 10 {
-		t.Errorf("%d environments started, want at most the local cap of 10", st.ColdStarts)
+		t.Errorf("%d environments started, want at most the concurrency limit of 10", st.ColdStarts)
 	}
 }
 

@@ -19,18 +19,19 @@ import (
 )
 
 // binDir holds the functions the tests run, built once by TestMain: the hello example, probe (a raw
-// aws-lambda-go handler that misbehaves on demand) and authsvc (a CoWorks service with Auth).
+// aws-lambda-go handler that misbehaves on demand), authsvc (a CoWorks service with Auth) and postwork (a
+// runtime that works on after answering).
 var binDir string
 
 func TestMain(m *testing.M) {
-	functiontest.Main(m, []string{"./testdata/fn/probe", "./testdata/fn/authsvc", "../../examples/hello"},
+	functiontest.Main(m, []string{"./testdata/fn/probe", "./testdata/fn/authsvc", "../../examples/hello", "../runtimeapi/testdata/fn/postwork"},
 		func(dir string) { binDir = dir })
 }
 
 // routesOf asks a built function for its route table (CWS_ROUTES=1), as the build step does.
-func routesOf(t *testing.T, fn string) []apigw.Route {
+func routesOf(t testing.TB, fn string) []apigw.Route {
 	t.Helper()
-	if fn == "probe" { // not a CoWorks service: it gets the catch-all table, as build gives such functions
+	if fn == "probe" || fn == "postwork" { // not CoWorks services: the catch-all table, as build gives such functions
 		return []apigw.Route{{Method: "ANY", Path: "/"}, {Method: "ANY", Path: "/{proxy+}"}}
 	}
 	cmd := exec.Command(filepath.Join(binDir, fn))
@@ -51,7 +52,7 @@ func routesOf(t *testing.T, fn string) []apigw.Route {
 }
 
 // stage returns a stage running the named test function as {fn}-{name}, with GREETING and cws_stage.
-func stage(t *testing.T, fn, name, greeting string) Stage {
+func stage(t testing.TB, fn, name, greeting string) Stage {
 	return Stage{
 		Name:      name,
 		Variables: map[string]string{"cws_stage": name},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -49,6 +50,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	x.lambdaID = ""
 	ids := apigw.NewRequestIDs(newUUID(), start)
+	if apigw.HeaderBytes(r.Host, r.Header) > apigw.MaxHeaderBytes {
+		g.finish(w, r, x, nil, ids, start, apigw.GatewayError(apigw.ErrHeadersTooLarge, ids), "headers over 10240 bytes")
+		return
+	}
 
 	// The stage, with a hold on its function so that a reload closes it only after this request.
 	var se *stageEntry
@@ -79,9 +84,15 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		g.logLine(x, r, se, 0, start, ids.RequestID, "reading the body: "+err.Error())
+		// The client stopped sending its body (the server's read timeout) or went away mid-body.
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusRequestTimeout)
+		g.logLine(x, r, se, http.StatusRequestTimeout, start, ids.RequestID, "reading the body: "+err.Error())
 		return
 	}
+	// The server's read timeout bounds the request and its body, not the invocation: once the body is in,
+	// a connection whose read deadline passes would cancel the request while the function runs.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	match, ok := se.router.Match(r.Method, sp.Path)
 	if !ok {
 		g.finish(w, r, x, se, ids, start, apigw.GatewayError(apigw.ErrMissingAuthenticationToken, ids), "no route")
@@ -91,8 +102,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), g.opts.IntegrationTimeout)
 	defer cancel()
 	in := apigw.EventInput{
-		Method: r.Method, Path: sp, RawQuery: r.URL.RawQuery, Host: r.Host, Header: r.Header, Body: body,
-		SourceIP: sourceIP(r.RemoteAddr), Match: match, Stage: &se.stage, IDs: ids, Time: start,
+		Method: r.Method, Path: sp, RawQuery: r.URL.RawQuery, Host: r.Host, Protocol: r.Proto, Header: r.Header, Body: body,
+		SourceIP: sourceIP(r.RemoteAddr), EdgeIP: localIP(r), Match: match, Stage: &se.stage, IDs: ids, Time: start,
 	}
 	in.ForwardedProto, in.ForwardedPort = forwarded(r)
 	if auth := se.fn.auth; auth != nil {
@@ -112,7 +123,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.finish(w, r, x, se, ids, start, apigw.FailureResponse(apigw.FailureThrottled, ids), "reserved concurrency is 0")
 		return
 	}
-	res, err := se.fn.pool.Invoke(ctx, x.event, runtimeapi.InvokeOptions{RequestID: ids.RequestID, TraceID: ids.TraceID})
+	// Lambda gives the invocation its own request id, not API Gateway's; the trace continues API Gateway's.
+	res, err := se.fn.pool.Invoke(ctx, x.event, runtimeapi.InvokeOptions{TraceID: ids.TraceID})
 	x.lambdaID = res.RequestID
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
@@ -132,6 +144,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	note := ""
 	if err != nil {
 		note = err.Error()
+	} else {
+		ae, hasAE := r.Header["Accept-Encoding"]
+		resp = apigw.Compress(resp, strings.Join(ae, ","), hasAE, &se.stage)
 	}
 	g.finish(w, r, x, se, ids, start, resp, note)
 }
@@ -235,6 +250,15 @@ func readBody(r *http.Request, buf []byte) (body []byte, tooLarge bool, err erro
 			return buf, false, err
 		}
 	}
+}
+
+// localIP returns the address the request came in on: the edge's address in an edge-optimized API's
+// X-Forwarded-For.
+func localIP(r *http.Request) string {
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return sourceIP(a.String())
+	}
+	return ""
 }
 
 // sourceIP returns the host part of a "host:port" remote address.

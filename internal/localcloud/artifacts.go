@@ -23,13 +23,12 @@ import (
 // runtime's bootstrap.
 const (
 	binaryName = "bootstrap"
-	zipName    = "function.zip"
 	// routesName holds the artifact's route table, so that a rollback can serve it again.
 	routesName = "routes.json"
 )
 
 // artifactRel returns the store directory of an artifact, relative to .chalice/local:
-// artifacts/{hex sha256}. The base64 hash is not used as is because it may contain '/'.
+// artifacts/{hex sha256 of the host binary}. The base64 hash is not used as is because it may contain '/'.
 func artifactRel(sha string) (string, error) {
 	sum, err := base64.StdEncoding.DecodeString(sha)
 	if err != nil || len(sum) != sha256.Size {
@@ -38,20 +37,15 @@ func artifactRel(sha string) (string, error) {
 	return path.Join("artifacts", hex.EncodeToString(sum)), nil
 }
 
-// artifactPresent reports whether the store holds both files of the artifact at rel.
+// artifactPresent reports whether the store holds the host binary of the artifact at rel.
 func artifactPresent(local, rel string) bool {
-	dir := filepath.Join(local, filepath.FromSlash(rel))
-	for _, name := range []string{binaryName, zipName} {
-		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || !fi.Mode().IsRegular() {
-			return false
-		}
-	}
-	return true
+	fi, err := os.Stat(filepath.Join(local, filepath.FromSlash(rel), binaryName))
+	return err == nil && fi.Mode().IsRegular()
 }
 
-// storeArtifact copies the artifact's zip and host binary into the content-addressed store, unless they
-// are there already. The copy is made in a temporary directory renamed into place, so the store never
-// holds half an artifact; the zip is checked against its hash on the way.
+// storeArtifact copies the artifact's host binary into the content-addressed store, unless it is there
+// already. The copy is made in a temporary directory renamed into place, so the store never holds half an
+// artifact; the binary is checked against its hash on the way.
 func storeArtifact(local, rel string, a target.Artifact) error {
 	if artifactPresent(local, rel) {
 		return storeRoutes(filepath.Join(local, filepath.FromSlash(rel)), a.Routes)
@@ -65,15 +59,12 @@ func storeArtifact(local, rel string, a target.Artifact) error {
 		return fmt.Errorf("artifact store: %w", err)
 	}
 	defer os.RemoveAll(tmp) // gone once renamed
-	sum, err := copyFile(a.ZipPath, filepath.Join(tmp, zipName), 0o644)
+	sum, err := copyFile(a.BinaryPath, filepath.Join(tmp, binaryName), 0o755)
 	if err != nil {
-		return fmt.Errorf("store deployment package: %w", err)
-	}
-	if got := base64.StdEncoding.EncodeToString(sum); got != a.SHA256 {
-		return fmt.Errorf("deployment package %s has SHA-256 %s, not the build's %s: rebuild it", a.ZipPath, got, a.SHA256)
-	}
-	if _, err := copyFile(a.BinaryPath, filepath.Join(tmp, binaryName), 0o755); err != nil {
 		return fmt.Errorf("store host binary: %w", err)
+	}
+	if got := base64.StdEncoding.EncodeToString(sum); got != a.BinarySHA256 {
+		return fmt.Errorf("host binary %s has SHA-256 %s, not the build's %s: rebuild it", a.BinaryPath, got, a.BinarySHA256)
 	}
 	if err := storeRoutes(tmp, a.Routes); err != nil {
 		return err

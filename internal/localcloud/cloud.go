@@ -150,7 +150,7 @@ func (c *Cloud) deploy(st *State, rec *deployed.Record, req *target.Request, ch 
 	if apigwStage == "" {
 		apigwStage = "api"
 	}
-	rel, err := artifactRel(req.Artifact.SHA256)
+	rel, err := artifactRel(req.Artifact.BinarySHA256)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +200,7 @@ func (c *Cloud) deploy(st *State, rec *deployed.Record, req *target.Request, ch 
 		AppName:        req.AppName,
 		FunctionName:   fn,
 		FunctionARN:    fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, Account, fn),
-		ArtifactSHA256: req.Artifact.SHA256,
+		ArtifactSHA256: req.Artifact.BinarySHA256,
 		Artifact:       rel,
 		Routes:         nonNil(req.Artifact.Routes),
 		Settings: Settings{
@@ -213,8 +213,11 @@ func (c *Cloud) deploy(st *State, rec *deployed.Record, req *target.Request, ch 
 		},
 		DeployedAt: c.opts.Now().UTC(),
 	}
-	oldMedia := slices.Clone(api.BinaryMediaTypes)
+	prevAPI := *api
+	prevAPI.BinaryMediaTypes = slices.Clone(api.BinaryMediaTypes)
 	api.BinaryMediaTypes = nonNil(req.Settings.BinaryMediaTypes)
+	api.EndpointType = req.Settings.EndpointType
+	api.MinimumCompressionSize = req.Settings.MinimumCompressionSize
 
 	// Take the stage off its old place, then put it on the chosen API (in place when it stays there).
 	apiID := api.ID
@@ -237,7 +240,7 @@ func (c *Cloud) deploy(st *State, rec *deployed.Record, req *target.Request, ch 
 	}
 	result := &target.Result{Record: newRec, RestAPIID: apiID, URL: placed.URL, FunctionName: fn, CreatedAPI: created}
 
-	if oldStage != nil && oldAPIID == apiID && len(moved) == 0 && slices.Equal(oldMedia, api.BinaryMediaTypes) &&
+	if oldStage != nil && oldAPIID == apiID && len(moved) == 0 && sameAPISettings(&prevAPI, api) &&
 		sameDeployment(&oldStageCopy, placed) && artifactPresent(Dir(c.project), rel) && recordIs(c.project, req.Stage, recBytes) {
 		result.Unchanged = true
 		result.Record = rec
@@ -259,7 +262,7 @@ func (c *Cloud) deploy(st *State, rec *deployed.Record, req *target.Request, ch 
 
 	entry := target.Entry{
 		Actor: req.Origin.Actor, Action: ch.action, Result: target.ResultOK,
-		ArtifactSHA256: req.Artifact.SHA256, Commit: req.Artifact.Commit, Dirty: req.Artifact.Dirty,
+		ArtifactSHA256: req.Artifact.BinarySHA256, Commit: req.Artifact.Commit, Dirty: req.Artifact.Dirty,
 		ConfigSHA256: req.Origin.ConfigSHA256, RoutesSHA256: target.RoutesSHA256(req.Artifact.Routes),
 		PromotedFrom: ch.promotedFrom, RolledBackTo: ch.rolledBackTo, Branch: req.Origin.Branch,
 	}
@@ -274,7 +277,7 @@ func (c *Cloud) deploy(st *State, rec *deployed.Record, req *target.Request, ch 
 	if err != nil {
 		return nil, err
 	}
-	result.Entry, result.ArtifactSHA256 = &entry, req.Artifact.SHA256
+	result.Entry, result.ArtifactSHA256 = &entry, req.Artifact.BinarySHA256
 	if err := collectArtifacts(c.project, st); err != nil {
 		c.opts.Logger.Debug("artifact collection", "error", err)
 	}
@@ -285,7 +288,7 @@ func (c *Cloud) deploy(st *State, rec *deployed.Record, req *target.Request, ch 
 // stages whose URL moved.
 func (c *Cloud) apply(st *State, req *target.Request, rel string, rec *deployed.Record, placed *Stage, apiID string, created bool, moved []string, progress io.Writer) error {
 	if !artifactPresent(Dir(c.project), rel) {
-		fmt.Fprintf(progress, "Storing artifact %s\n", req.Artifact.SHA256)
+		fmt.Fprintf(progress, "Storing artifact %s\n", req.Artifact.BinarySHA256)
 	}
 	if err := storeArtifact(Dir(c.project), rel, req.Artifact); err != nil {
 		return err
@@ -303,7 +306,7 @@ func (c *Cloud) apply(st *State, req *target.Request, rel string, rec *deployed.
 		return err
 	}
 	if err := deployed.SaveMeta(c.project, req.Stage, &deployed.Meta{
-		Target: TargetName, ArtifactSHA256: req.Artifact.SHA256, DeployedAt: placed.DeployedAt, Region: placed.Settings.Region, RestAPIID: apiID,
+		Target: TargetName, ArtifactSHA256: req.Artifact.BinarySHA256, DeployedAt: placed.DeployedAt, Region: placed.Settings.Region, RestAPIID: apiID,
 		Branch: req.Origin.Branch,
 	}); err != nil {
 		return err
@@ -476,8 +479,8 @@ func validate(req *target.Request) error {
 		return fmt.Errorf("deploy: invalid stage name %q", req.Stage)
 	case req.AppName == "":
 		return fmt.Errorf("deploy: no app_name given")
-	case req.Artifact.ZipPath == "" || req.Artifact.BinaryPath == "":
-		return fmt.Errorf("deploy of stage %q: the local cloud needs both the zip and the host binary of the build", req.Stage)
+	case req.Artifact.BinaryPath == "":
+		return fmt.Errorf("deploy of stage %q: the local cloud needs the host binary of the build", req.Stage)
 	}
 	return nil
 }
@@ -494,4 +497,11 @@ func nonNilMap(m map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return maps.Clone(m)
+}
+
+// sameAPISettings reports whether two versions of a REST API have the same API-level settings.
+func sameAPISettings(a, b *RestAPI) bool {
+	return slices.Equal(a.BinaryMediaTypes, b.BinaryMediaTypes) && a.EndpointType == b.EndpointType &&
+		(a.MinimumCompressionSize == nil) == (b.MinimumCompressionSize == nil) &&
+		(a.MinimumCompressionSize == nil || *a.MinimumCompressionSize == *b.MinimumCompressionSize)
 }

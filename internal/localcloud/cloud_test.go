@@ -3,6 +3,8 @@ package localcloud
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -24,17 +26,20 @@ func newCloud(t *testing.T) (*Cloud, string) {
 	return New(dir, Options{Now: fixedClock}), dir
 }
 
-func TestConformance(t *testing.T) {
-	targettest.Run(t, targettest.Harness{New: func(t *testing.T) (target.Target, string) { return newCloud(t) }})
+// localHarness makes local clouds, which name an artifact by its host binary.
+var localHarness = targettest.Harness{
+	New:      func(t *testing.T) (target.Target, string) { return newCloud(t) },
+	Identity: func(a target.Artifact) string { return a.BinarySHA256 },
 }
 
-func TestLifecycleConformance(t *testing.T) {
-	targettest.RunLifecycle(t, targettest.Harness{New: func(t *testing.T) (target.Target, string) { return newCloud(t) }})
-}
+func TestConformance(t *testing.T) { targettest.Run(t, localHarness) }
+
+func TestLifecycleConformance(t *testing.T) { targettest.RunLifecycle(t, localHarness) }
 
 func TestDeployWritesRecordStateAndArtifact(t *testing.T) {
 	c, dir := newCloud(t)
 	art := targettest.FakeArtifact(t, 1)
+	art.ZipPath, art.SHA256 = "", "" // a local deploy builds no Lambda zip
 	req := targettest.Request("dev", "dev", art)
 	var progress bytes.Buffer
 	req.Progress = &progress
@@ -71,7 +76,7 @@ func TestDeployWritesRecordStateAndArtifact(t *testing.T) {
 		t.Errorf("progress %q does not say the API was created", progress.String())
 	}
 	meta, err := deployed.LoadMeta(dir, "dev")
-	if err != nil || meta.Target != "local" || meta.ArtifactSHA256 != art.SHA256 || !meta.DeployedAt.Equal(fixedClock()) || meta.Region != "eu-west-1" {
+	if err != nil || meta.Target != "local" || meta.ArtifactSHA256 != art.BinarySHA256 || !meta.DeployedAt.Equal(fixedClock()) || meta.Region != "eu-west-1" {
 		t.Errorf("metadata = %+v, %v", meta, err)
 	}
 	st, err := Load(dir)
@@ -86,6 +91,13 @@ func TestDeployWritesRecordStateAndArtifact(t *testing.T) {
 	}
 	if fi, err := os.Stat(s.BinaryPath(dir)); err != nil || fi.Mode().Perm()&0o100 == 0 {
 		t.Errorf("stored host binary is not executable: %v", err)
+	}
+	sum := sha256.Sum256(orig)
+	if want := "artifacts/" + hex.EncodeToString(sum[:]); s.Artifact != want || s.ArtifactSHA256 != art.BinarySHA256 {
+		t.Errorf("stage's artifact = %s (%s), want %s named by the host binary's SHA-256 %s", s.Artifact, s.ArtifactSHA256, want, art.BinarySHA256)
+	}
+	if entries, _ := os.ReadDir(s.ArtifactDir(dir)); len(entries) != 2 {
+		t.Errorf("artifact directory holds %d files, want the host binary and its route table (for a rollback) alone", len(entries))
 	}
 	if s.Settings.Environment["STAGE_NAME"] != "dev" || s.Settings.Timeout != 60 || len(s.Routes) != 2 {
 		t.Errorf("stage snapshot = %+v", s)
@@ -197,7 +209,7 @@ func TestRedeployUnchangedTouchesNothing(t *testing.T) {
 	}
 	before, _ := StatStamp(dir)
 	recInfo, _ := os.Stat(deployed.Path(dir, "dev"))
-	os.Remove(art.ZipPath) // an unchanged deploy does not even read the artifact
+	os.Remove(art.BinaryPath) // an unchanged deploy does not even read the artifact
 	res, err := c.Deploy(ctx, targettest.Request("dev", "dev", art))
 	if err != nil || !res.Unchanged {
 		t.Fatalf("redeploy = %+v, %v", res, err)
@@ -251,7 +263,7 @@ func TestFailedArtifactStoreLeavesConsistentRecord(t *testing.T) {
 	if err != nil || res.RestAPIID != dev.RestAPIID {
 		t.Fatalf("recovery deploy = %+v, %v", res, err)
 	}
-	if d, _ := c.Describe(ctx, "dev"); d.ArtifactSHA256 != v2.SHA256 {
+	if d, _ := c.Describe(ctx, "dev"); d.ArtifactSHA256 != v2.BinarySHA256 {
 		t.Errorf("after recovery the stage runs %s", d.ArtifactSHA256)
 	}
 	entries, _ := os.ReadDir(store)
@@ -260,7 +272,7 @@ func TestFailedArtifactStoreLeavesConsistentRecord(t *testing.T) {
 	}
 	// The failed deploys are in the histories, between the two that succeeded.
 	h, _ := c.History(ctx, &target.HistoryRequest{AppName: "demo", Stage: "dev"})
-	if len(h.Entries) != 3 || h.Entries[1].Result != target.ResultFailed || h.Entries[1].ArtifactSHA256 != v2.SHA256 ||
+	if len(h.Entries) != 3 || h.Entries[1].Result != target.ResultFailed || h.Entries[1].ArtifactSHA256 != v2.BinarySHA256 ||
 		!strings.Contains(h.Entries[1].Error, "artifact store") || h.Current != 3 {
 		t.Errorf("history of dev = %+v; want deploy, failed deploy of v2, deploy of v2 running", h)
 	}

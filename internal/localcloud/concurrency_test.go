@@ -115,7 +115,7 @@ func TestTwoProcessesDeployingOneStageSerialize(t *testing.T) {
 			t.Errorf("child %d did not deploy:\n%s", i, outs[i])
 		}
 	}
-	checkConsistent(t, dir, map[string][]string{"dev": {arts[0].SHA256, arts[1].SHA256}, "prod": {prod.SHA256}})
+	checkConsistent(t, dir, map[string][]string{"dev": {arts[0].BinarySHA256, arts[1].BinarySHA256}, "prod": {prod.BinarySHA256}})
 }
 
 func TestConcurrentGoroutineDeploys(t *testing.T) {
@@ -139,7 +139,7 @@ func TestConcurrentGoroutineDeploys(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	all := []string{arts[0].SHA256, arts[1].SHA256, arts[2].SHA256}
+	all := []string{arts[0].BinarySHA256, arts[1].BinarySHA256, arts[2].BinarySHA256}
 	checkConsistent(t, dir, map[string][]string{"dev": all, "prod": all})
 }
 

@@ -101,9 +101,10 @@ func (c *Cloud) Rollback(ctx context.Context, req *target.RollbackRequest) (*tar
 	return c.deploy(st, rec, r, change{action: target.ActionRollback, rolledBackTo: e.N})
 }
 
-// stored returns the artifact of the store directory of s (its Artifact field) as a deploy takes it.
+// stored returns the artifact of the store directory of s (its Artifact field), whose host binary has hash
+// sha, as a deploy takes it.
 func (c *Cloud) stored(s *Stage, sha string, routes []coworks.Route) target.Artifact {
-	return target.Artifact{ZipPath: s.ZipPath(c.project), BinaryPath: s.BinaryPath(c.project), SHA256: sha, Routes: routes}
+	return target.Artifact{BinaryPath: s.BinaryPath(c.project), BinarySHA256: sha, Routes: routes}
 }
 
 // runningEntry returns the entry of entries (stored oldest first) that runs now, or nil.

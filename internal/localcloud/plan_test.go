@@ -40,7 +40,7 @@ func TestPlanOnlyWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Unchanged || !strings.Contains(res.Plan, "~ update lambda function") || !strings.Contains(res.Plan, " -> "+next.Artifact.SHA256) {
+	if res.Unchanged || !strings.Contains(res.Plan, "~ update lambda function") || !strings.Contains(res.Plan, " -> "+next.Artifact.BinarySHA256) {
 		t.Errorf("plan of a new artifact (unchanged %v):\n%s", res.Unchanged, res.Plan)
 	}
 	if after, _ := os.ReadFile(StatePath(dir)); string(after) != string(before) {

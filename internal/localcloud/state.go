@@ -43,7 +43,12 @@ type RestAPI struct {
 	Name             string    `json:"name"`
 	CreatedAt        time.Time `json:"created_at"`
 	BinaryMediaTypes []string  `json:"binary_media_types"`
-	Stages           []Stage   `json:"stages"`
+	// EndpointType is the API's endpoint type (EDGE, REGIONAL, PRIVATE); "" in states written before it
+	// was recorded, served as EDGE.
+	EndpointType string `json:"endpoint_type,omitempty"`
+	// MinimumCompressionSize is the API's minimumCompressionSize, nil when compression is off.
+	MinimumCompressionSize *int    `json:"minimum_compression_size,omitempty"`
+	Stages                 []Stage `json:"stages"`
 }
 
 // Stage is one API Gateway stage of a REST API, serving one cws (Chalice) stage's function.
@@ -55,7 +60,7 @@ type Stage struct {
 	AppName      string `json:"app_name"`
 	FunctionName string `json:"function_name"`
 	FunctionARN  string `json:"function_arn"`
-	// ArtifactSHA256 is the base64 SHA-256 of the deployed zip.
+	// ArtifactSHA256 is the base64 SHA-256 of the host binary the stage runs: its artifact's identity.
 	ArtifactSHA256 string `json:"artifact_sha256"`
 	// Artifact is the artifact directory, relative to .chalice/local (see ArtifactDir).
 	Artifact string          `json:"artifact"`
@@ -229,9 +234,4 @@ func (st *Stage) ArtifactDir(projectDir string) string {
 // BinaryPath returns the host binary the gateway runs for the stage.
 func (st *Stage) BinaryPath(projectDir string) string {
 	return filepath.Join(st.ArtifactDir(projectDir), binaryName)
-}
-
-// ZipPath returns the stage's Lambda deployment package.
-func (st *Stage) ZipPath(projectDir string) string {
-	return filepath.Join(st.ArtifactDir(projectDir), zipName)
 }

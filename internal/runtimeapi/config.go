@@ -14,9 +14,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,15 +27,15 @@ const (
 	// MaxResponseBytes is the largest response a runtime may post; larger ones are answered 413 and the
 	// invocation fails with Function.ResponseSizeTooLarge.
 	MaxResponseBytes = 6291556
-	// DefaultMaxEnvironments is the local cap on processes per function when FunctionConfig.MaxEnvironments is 0.
-	DefaultMaxEnvironments = 10
 	// DefaultInitTimeout is Lambda's limit on the init phase (process start to first /next).
 	DefaultInitTimeout = 10 * time.Second
 	// DefaultTimeout is Lambda's default function timeout.
 	DefaultTimeout = 3 * time.Second
 	// DefaultMemoryMB is Lambda's default memory size.
 	DefaultMemoryMB = 128
-	// DefaultIdleTimeout is how long an environment may stay idle before it is reaped, when unset.
+	// DefaultIdleTimeout is how long an environment may stay idle before it is reaped, when unset. Lambda
+	// keeps idle environments for an unpublished while (minutes to hours); 5 minutes keeps a working session
+	// warm without holding memory for long.
 	DefaultIdleTimeout = 5 * time.Minute
 	// DefaultRegion is the region reported to functions when FunctionConfig.Region is empty.
 	DefaultRegion = "us-east-1"
@@ -64,7 +64,8 @@ type FunctionConfig struct {
 	// ReservedConcurrency, when > 0, is the number of concurrent invocations beyond which Invoke fails at
 	// once with ErrThrottled.
 	ReservedConcurrency int
-	// MaxEnvironments caps the processes of this function; further invocations wait. 0 means 10.
+	// MaxEnvironments, when > 0, caps the processes of this function; further invocations wait. Without it
+	// only the account's limit applies.
 	MaxEnvironments int
 	// IdleTimeout is how long an idle environment lives before it is shut down; 0 means 5 minutes.
 	IdleTimeout time.Duration
@@ -104,9 +105,6 @@ func (cfg FunctionConfig) withDefaults() (FunctionConfig, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if cfg.MaxEnvironments <= 0 {
-		cfg.MaxEnvironments = DefaultMaxEnvironments
-	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
@@ -133,8 +131,9 @@ func (cfg FunctionConfig) functionARN() string {
 // processEnv is the environment of one execution environment's process: the stage's variables, Lambda's
 // unreserved defaults where the stage sets none, then Lambda's reserved variables. Nothing is inherited from
 // the parent process except TMPDIR (so temporary files go where the host expects them); HOME is unset as in
-// Lambda. AWS_EXECUTION_ENV is left unset, as Lambda does for OS-only runtimes (provided.al2023). GOMAXPROCS
-// defaults to the CPU share Lambda gives the memory size (see lambdaCPUs), unless the stage sets it.
+// Lambda. AWS_EXECUTION_ENV is left unset, as Lambda does for OS-only runtimes (provided.al2023). Nothing
+// Lambda does not set is added: in particular no GOMAXPROCS (Lambda limits a function's CPU time by its
+// memory size; a local process gets the host's CPUs, and Go sizes itself to them).
 func (cfg FunctionConfig) processEnv(runtimeAPI, taskRoot, tmpDir string, now time.Time) []string {
 	vars := make(map[string]string, len(cfg.Env)+24)
 	for k, v := range cfg.Env {
@@ -146,7 +145,6 @@ func (cfg FunctionConfig) processEnv(runtimeAPI, taskRoot, tmpDir string, now ti
 		"LD_LIBRARY_PATH":          "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:" + taskRoot + ":" + taskRoot + "/lib:/opt/lib",
 		"TZ":                       ":UTC",
 		"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-		"GOMAXPROCS":               strconv.Itoa(lambdaCPUs(cfg.MemoryMB, runtime.NumCPU())),
 	}
 	if tmpDir != "" {
 		defaults["TMPDIR"] = tmpDir
@@ -181,24 +179,14 @@ func (cfg FunctionConfig) processEnv(runtimeAPI, taskRoot, tmpDir string, now ti
 	return env
 }
 
-// memoryMBPerCPU is the memory size at which Lambda gives a function the equivalent of one full vCPU; CPU
-// power grows in proportion to memory (up to 6 vCPUs at 10,240 MB).
-const memoryMBPerCPU = 1769
-
-// lambdaCPUs is the number of CPUs a function of memoryMB may keep busy in Lambda, rounded up, at least 1
-// and at most the host's CPUs. An environment runs one invocation at a time: letting each of up to ten
-// local environments spin Go's scheduler on every host CPU costs wake-ups and cross-CPU hand-offs on every
-// invocation (bench/local.sh measured 20% more latency and 30% less throughput on 2 CPUs).
-func lambdaCPUs(memoryMB, hostCPUs int) int {
-	n := (memoryMB + memoryMBPerCPU - 1) / memoryMBPerCPU
-	return max(1, min(n, hostCPUs))
-}
-
 // InvokeOptions carries what the caller knows about one invocation. Every field is optional.
 type InvokeOptions struct {
-	// RequestID is the invocation id (Lambda-Runtime-Aws-Request-Id); "" generates a UUID.
+	// RequestID is the invocation id (Lambda-Runtime-Aws-Request-Id); "" generates a UUID, as Lambda does
+	// for every invocation. (API Gateway's requestContext.requestId is another id.)
 	RequestID string
-	// TraceID is the X-Ray header (Lambda-Runtime-Trace-Id); "" generates a sampled=0 root.
+	// TraceID is the caller's X-Ray trace header (X-Amzn-Trace-Id, e.g. API Gateway's "Root=1-..."). The
+	// function gets it as Lambda-Runtime-Trace-Id with its Root kept, a Parent segment id of Lambda's and a
+	// Sampled decision (the caller's, else 0) added; "" starts a new trace.
 	TraceID string
 	// ClientContext is JSON sent as Lambda-Runtime-Client-Context when not empty.
 	ClientContext string
@@ -215,7 +203,7 @@ type Result struct {
 	Payload []byte
 	// Duration runs from handing the event to the runtime to its response or error.
 	Duration time.Duration
-	// BilledDuration is Duration rounded up to the millisecond.
+	// BilledDuration is what Lambda bills: Duration plus InitDuration, rounded up to the millisecond.
 	BilledDuration time.Duration
 	// MaxMemoryMB is the process's peak resident memory (VmHWM) in MB, rounded up, as last sampled: after
 	// init and after earlier invocations, at most every 20 ms (reading /proc costs tens of microseconds, too
@@ -308,7 +296,35 @@ func newRequestID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// newTraceID returns an X-Ray trace header for an unsampled request.
-func newTraceID(now time.Time) string {
-	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", now.Unix(), randomHex(12), randomHex(8))
+// lambdaTraceHeader returns the trace header Lambda gives the runtime for a caller's header in: the caller's
+// Root (a new one when it has none), a new Parent (the segment id of the invocation) and the caller's Sampled
+// decision, 0 when it made none. Other fields the caller sent (Lineage, ...) are kept.
+func lambdaTraceHeader(in string, now time.Time) string {
+	root, sampled := "", "0"
+	var rest []string
+	for _, f := range strings.Split(in, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(f), "=")
+		if !ok || k == "" {
+			continue
+		}
+		switch k {
+		case "Root":
+			root = v
+		case "Sampled":
+			if v == "1" || v == "0" {
+				sampled = v
+			}
+		case "Parent", "Self":
+		default:
+			rest = append(rest, k+"="+v)
+		}
+	}
+	if root == "" {
+		root = fmt.Sprintf("1-%08x-%s", now.Unix(), randomHex(12))
+	}
+	h := "Root=" + root + ";Parent=" + randomHex(8) + ";Sampled=" + sampled
+	for _, f := range rest {
+		h += ";" + f
+	}
+	return h
 }

@@ -9,10 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -21,16 +19,16 @@ type envState int
 
 const (
 	stateBusy      envState = iota // starting, or running an invocation that has not answered yet
-	stateFinishing                 // answered; waiting for the runtime's next /next
+	stateFinishing                 // answered; busy until the runtime calls /next again
 	stateIdle                      // blocked in /next, ready for an event
-	stateStopping                  // reaped or closed; waiting for the process to exit
+	stateStopping                  // reaped, reclaimed or closed; waiting for the process to exit
 	stateDead                      // removed from the pool
 )
 
 // environment is one execution environment: a process of the function and its own Runtime API listener.
 type environment struct {
 	pool    *Pool
-	cmd     *exec.Cmd
+	proc    *process
 	srv     *http.Server
 	addr    string
 	started time.Time
@@ -52,8 +50,7 @@ type environment struct {
 	mu           sync.Mutex
 	readyAt      time.Time
 	nextWaiting  bool
-	current      *invocation // handed to the runtime and not completed by a later /next
-	queued       *invocation // dispatched while current awaits /next; the next /next hands it out
+	current      *invocation // dispatched and not completed by a later /next
 	dead         bool
 	initErrType  string
 	initErrBody  []byte
@@ -62,29 +59,7 @@ type environment struct {
 	// guarded by Pool.mu
 	state    envState
 	idleFrom time.Time
-}
-
-// invocation is one event handed to an environment.
-type invocation struct {
-	id       string
-	payload  []byte
-	opts     InvokeOptions
-	start    time.Time
-	deadline time.Time
-	cold     bool
-	initDur  time.Duration
-	done     chan outcome // buffered; receives exactly one outcome
-
-	// guarded by environment.mu
-	timer    *time.Timer
-	answered bool
-	result   Result
-	status   string // "" (success or handled error), "timeout" or "error", for the REPORT line
-}
-
-type outcome struct {
-	result Result
-	err    error
+	counted  bool // counts against the account's limit
 }
 
 func (p *Pool) newEnvironment() *environment {
@@ -100,69 +75,8 @@ func (p *Pool) newEnvironment() *environment {
 	}
 }
 
-// logJob asks the reporter to close an invocation (END, REPORT) and/or open one (START), in that order.
-type logJob struct {
-	end   *invocation
-	start *invocation
-}
-
-// report queues Lambda's lines for the reporter, which writes them (and reads /proc for REPORT) off the
-// invocation's critical path; after the reporter stopped the lines are written at once.
-func (e *environment) report(job logJob) {
-	select {
-	case e.logJobs <- job:
-	case <-e.reporting:
-		e.writeJob(job)
-	}
-}
-
-// reporter writes queued lines until the process has exited and the queue is drained. The lines of every
-// job already queued go out in one Write.
-func (e *environment) reporter() {
-	defer close(e.reporting)
-	var buf []byte
-	for {
-		select {
-		case job := <-e.logJobs:
-			buf = e.appendJob(buf[:0], job)
-			for more := true; more; {
-				select {
-				case job := <-e.logJobs:
-					buf = e.appendJob(buf, job)
-				default:
-					more = false
-				}
-			}
-			e.pool.logs.write(buf)
-		case <-e.exited:
-			for {
-				select {
-				case job := <-e.logJobs:
-					e.writeJob(job)
-				default:
-					return
-				}
-			}
-		}
-	}
-}
-
-func (e *environment) writeJob(job logJob) {
-	e.pool.logs.write(e.appendJob(nil, job))
-}
-
-// appendJob appends the job's lines: END and REPORT of the invocation it closes, START of the one it opens.
-func (e *environment) appendJob(b []byte, job logJob) []byte {
-	if job.end != nil {
-		b = e.appendComplete(b, job.end)
-	}
-	if job.start != nil {
-		b = appendLine(b, e.pool.cfg.Stage, "", "START RequestId: "+job.start.id+" Version: "+e.pool.cfg.Version)
-	}
-	return b
-}
-
-// start opens the environment's Runtime API listener and starts the process.
+// start opens the environment's Runtime API listener and starts the process. A bootstrap that cannot run
+// is a *FunctionError of kind FailureInit (Runtime.InvalidEntrypoint), as Lambda reports it.
 func (e *environment) start() error {
 	cfg := e.pool.cfg
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -191,38 +105,42 @@ func (e *environment) start() error {
 	cmd.Env = cfg.processEnv(e.addr, taskRoot, os.Getenv("TMPDIR"), time.Now())
 	cmd.Stdout = stdoutW
 	cmd.Stderr = stderrW
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // signals reach the function's children too
-	e.cmd = cmd
 	e.srv = &http.Server{Handler: e, ErrorLog: slog.NewLogLogger(e.pool.logger.Handler(), slog.LevelDebug)}
 	e.started = time.Now()
 	go func() { _ = e.srv.Serve(ln) }()
-	err = cmd.Start()
+	e.proc, err = startProcess(cmd)
 	stdoutW.Close() // the process holds its own copies
 	stderrW.Close()
 	go e.stdout.copy()
 	go e.stderr.copy()
 	if err != nil {
 		_ = e.srv.Close()
-		// Lambda reports a bootstrap it cannot run as an init failure (502 behind API Gateway), not as a
-		// rejected Invoke.
-		msg := fmt.Sprintf("function %q: starting %s: %v; check that the host build exists and is executable", cfg.Name, cfg.Executable, err)
-		e.pool.logs.line(cfg.Stage, "", "Error: "+msg+"\nRuntime.InvalidEntrypoint\nINIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint")
+		msg := fmt.Sprintf("fork/exec %s: %v; check that the host build exists and is executable", cfg.Executable, err)
 		return &FunctionError{Kind: FailureInit, Type: "Runtime.InvalidEntrypoint", Message: msg,
 			Payload: errorPayload("Runtime.InvalidEntrypoint", msg)}
 	}
-	e.pool.logger.Debug("environment started", "function", cfg.Name, "pid", cmd.Process.Pid, "runtime_api", e.addr)
+	e.pool.logs.line(cfg.Stage, "", initStartLine(cfg.Region))
+	e.pool.logger.Debug("environment started", "function", cfg.Name, "pid", e.pid(), "runtime_api", e.addr)
 	go e.watch()
 	go e.reporter()
 	return nil
 }
 
 // pid returns the process id.
-func (e *environment) pid() int { return e.cmd.Process.Pid }
+func (e *environment) pid() int { return e.proc.pid() }
 
-// awaitInit waits for the first /next, bounded by the init timeout. On failure the environment is being shut
-// down and the returned error is a *FunctionError of kind FailureInit.
-func (e *environment) awaitInit(requestID string) error {
-	timer := time.NewTimer(e.pool.cfg.InitTimeout)
+// initFailure says how an init ended without the runtime's first /next.
+type initFailure struct {
+	duration time.Duration
+	status   string // "timeout" or "error"
+	errType  string // with status "error"
+	message  string
+	body     []byte // the error document the runtime posted to /init/error, if any
+}
+
+// awaitInit waits for the first /next, for at most limit. On failure the process is being stopped.
+func (e *environment) awaitInit(limit time.Duration) *initFailure {
+	timer := time.NewTimer(limit)
 	defer timer.Stop()
 	select {
 	case <-e.ready:
@@ -236,232 +154,29 @@ func (e *environment) awaitInit(requestID string) error {
 		e.mu.Lock()
 		errType, body := e.initErrType, e.initErrBody
 		e.mu.Unlock()
-		var doc errorDocument
-		_ = json.Unmarshal(body, &doc)
 		if errType == "" {
 			errType = "Runtime.InitError"
 		}
-		if !json.Valid(body) || doc.ErrorMessage == "" {
-			body = errorPayload(errType, "RequestId: "+requestID+" Error: the runtime reported an init error")
+		var doc errorDocument
+		if json.Unmarshal(body, &doc) != nil || doc.ErrorMessage == "" {
+			body, doc.ErrorMessage = nil, "the runtime reported an init error"
 		}
-		e.pool.logs.line(e.pool.cfg.Stage, "", "INIT_REPORT Init Duration: "+millis(time.Since(e.started))+" ms\tPhase: init\tStatus: error\tError Type: "+errType)
-		return &FunctionError{Kind: FailureInit, Type: errType, Message: doc.ErrorMessage, Payload: body}
+		return &initFailure{duration: time.Since(e.started), status: "error", errType: errType, message: doc.ErrorMessage, body: body}
 	case <-e.exited:
-		msg := "Runtime exited with error: " + e.exitDescription()
-		e.pool.logs.line(e.pool.cfg.Stage, "", "INIT_REPORT Init Duration: "+millis(time.Since(e.started))+" ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError")
-		return &FunctionError{Kind: FailureInit, Type: "Runtime.ExitError", Message: msg,
-			Payload: errorPayload("Runtime.ExitError", "RequestId: "+requestID+" Error: "+msg)}
+		return &initFailure{duration: time.Since(e.started), status: "error", errType: "Runtime.ExitError",
+			message: "Runtime exited with error: " + e.exitDescription()}
 	case <-timer.C:
 		e.stop(0)
-		limit := e.pool.cfg.InitTimeout
-		e.pool.logs.line(e.pool.cfg.Stage, "", "INIT_REPORT Init Duration: "+millis(limit)+" ms\tPhase: init\tStatus: timeout")
-		msg := fmt.Sprintf("the runtime did not call /next within the %.2f s init timeout", limit.Seconds())
-		return &FunctionError{Kind: FailureInit, Type: "Sandbox.Timedout", Message: msg,
-			Payload: errorPayload("Sandbox.Timedout", "RequestId: "+requestID+" Error: "+msg)}
+		return &initFailure{duration: limit, status: "timeout"}
 	}
 }
 
-// dispatch hands inv to the runtime, blocked in /next or about to call it after answering its previous
-// invocation, and arms the function timeout. An environment that died before the runtime got the event
-// passes it back to the pool: from the runtime's side it was never attempted.
-func (e *environment) dispatch(inv *invocation) {
-	timeout := e.pool.cfg.Timeout
-	inv.start = time.Now()
-	inv.deadline = inv.start.Add(timeout)
-	e.mu.Lock()
-	if e.dead {
-		e.mu.Unlock()
-		go e.pool.redispatch(inv)
-		return
-	}
-	if e.current != nil {
-		e.queued = inv
-	} else {
-		e.current = inv
-	}
-	inv.timer = time.AfterFunc(timeout, func() { e.expire(inv) })
-	e.mu.Unlock()
-	e.invokes <- inv
-}
-
-// nextArrived records a /next call: it returns the invocation it completes, whether the next event is
-// already queued, whether it is the first /next, or a problem when the call breaks the protocol.
-func (e *environment) nextArrived() (prev *invocation, queued, first bool, problem string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.nextWaiting {
-		return nil, false, false, "State transition from Ready to Ready failed for runtime. Error: /next is already pending"
-	}
-	if e.current != nil && !e.current.answered {
-		return nil, false, false, "State transition from Invoking to Ready failed for runtime. Error: the invocation " + e.current.id + " has no response or error yet"
-	}
-	queued = e.queued != nil
-	prev, e.current, e.queued = e.current, e.queued, nil
-	if prev != nil {
-		prev.timer.Stop()
-	}
-	e.nextWaiting = true
-	if e.readyAt.IsZero() {
-		e.readyAt = time.Now()
-		first = true
-	}
-	return prev, queued, first, ""
-}
-
-func (e *environment) nextLeft() {
-	e.mu.Lock()
-	e.nextWaiting = false
-	e.mu.Unlock()
-}
-
-// claimAnswer returns the in-flight invocation with id and marks it answered, or nil when id is unknown,
-// stale or already answered.
-func (e *environment) claimAnswer(id string) *invocation {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	inv := e.current
-	if inv == nil || inv.id != id || inv.answered {
-		return nil
-	}
-	inv.answered = true
-	return inv
-}
-
-// recordInitError stores an init error; false when init already completed.
-func (e *environment) recordInitError(errType string, body []byte) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.readyAt.IsZero() || e.initErrBody != nil {
-		return false
-	}
-	e.initErrType, e.initErrBody = errType, append([]byte{}, body...)
-	close(e.initFailed)
-	return true
-}
-
-// measure fills the result fields every outcome carries.
-func (e *environment) measure(inv *invocation) Result {
-	d := time.Since(inv.start)
-	return Result{
-		RequestID:      inv.id,
-		Duration:       d,
-		BilledDuration: d.Truncate(time.Millisecond) + time.Duration(boolInt(d%time.Millisecond != 0))*time.Millisecond,
-		MaxMemoryMB:    int((e.hwm.Load() + 1023) / 1024),
-		ColdStart:      inv.cold,
-		InitDuration:   inv.initDur,
-		PID:            e.pid(),
-	}
-}
-
-func (e *environment) succeed(inv *invocation, body []byte) {
-	res := e.measure(inv)
-	res.Payload = body
-	e.settle(inv, res, "", nil)
-}
-
-func (e *environment) functionError(inv *invocation, headerType string, body []byte) {
-	res := e.measure(inv)
-	var doc errorDocument
-	_ = json.Unmarshal(body, &doc)
-	errType := normaliseErrorType(headerType, "Function")
-	if errType == "" {
-		errType = doc.ErrorType
-	}
-	if errType == "" {
-		errType = "Function.Unknown"
-	}
-	if !json.Valid(body) {
-		body = errorPayload(errType, string(body))
-	}
-	e.settle(inv, res, "", &FunctionError{Kind: FailureFunction, Type: errType, Message: doc.ErrorMessage, Payload: body})
-}
-
-// fail settles an invocation that produced no usable answer and resets the environment.
-func (e *environment) fail(inv *invocation, kind FailureKind, errType, msg string) {
-	res := e.measure(inv)
-	e.pool.logs.line(e.pool.cfg.Stage, inv.id, "Error: "+msg+"\n"+errType)
-	e.settle(inv, res, "error", &FunctionError{Kind: kind, Type: errType, Message: msg,
-		Payload: errorPayload(errType, "RequestId: "+inv.id+" Error: "+msg)})
-	e.stop(0)
-}
-
-// settle records the outcome, moves the environment to finishing and wakes the caller.
-func (e *environment) settle(inv *invocation, res Result, status string, err error) {
-	e.mu.Lock()
-	inv.result = res
-	if inv.status == "" {
-		inv.status = status
-	}
-	e.mu.Unlock()
-	e.pool.answered(e)
-	inv.done <- outcome{result: res, err: err}
-}
-
-// expire enforces the function timeout: an unanswered invocation fails with Sandbox.Timedout; in every case
-// the environment is reset, as Lambda does.
-func (e *environment) expire(inv *invocation) {
-	e.mu.Lock()
-	if e.current != inv {
-		e.mu.Unlock()
-		return
-	}
-	answered := inv.answered
-	inv.answered = true
-	inv.status = "timeout"
-	e.mu.Unlock()
-	msg := fmt.Sprintf("Task timed out after %.2f seconds", e.pool.cfg.Timeout.Seconds())
-	e.pool.logs.line(e.pool.cfg.Stage, inv.id, msg)
-	if !answered {
-		res := e.measure(inv)
-		inv.done <- outcome{result: res, err: &FunctionError{Kind: FailureTimeout, Type: "Sandbox.Timedout", Message: msg,
-			Payload: errorPayload("Sandbox.Timedout", "RequestId: "+inv.id+" Error: "+msg)}}
-	}
-	e.stop(0)
-}
-
-// appendComplete appends END and REPORT for an invocation the runtime is done with.
-func (e *environment) appendComplete(b []byte, inv *invocation) []byte {
-	e.mu.Lock()
-	res, status := inv.result, inv.status
-	e.mu.Unlock()
-	if res.RequestID == "" { // never measured: timed out or the process died first
-		res = Result{Duration: time.Since(inv.start), ColdStart: inv.cold, InitDuration: inv.initDur}
-		res.BilledDuration = res.Duration.Truncate(time.Millisecond) + time.Duration(boolInt(res.Duration%time.Millisecond != 0))*time.Millisecond
-	}
-	// VmHWM is read here, after the caller has its answer: reading /proc costs tens of microseconds.
-	res.MaxMemoryMB = int((e.readHWM() + 1023) / 1024)
-	stage := e.pool.cfg.Stage
-	b = appendLine(b, stage, "", "END RequestId: "+inv.id)
-	b = append(b, '[')
-	b = append(b, stage...)
-	b = append(b, "] REPORT RequestId: "...)
-	b = append(b, inv.id...)
-	b = append(b, "\tDuration: "...)
-	b = appendMillis(b, res.Duration)
-	b = append(b, " ms\tBilled Duration: "...)
-	b = strconv.AppendInt(b, res.BilledDuration.Milliseconds(), 10)
-	b = append(b, " ms\tMemory Size: "...)
-	b = strconv.AppendInt(b, int64(e.pool.cfg.MemoryMB), 10)
-	b = append(b, " MB\tMax Memory Used: "...)
-	b = strconv.AppendInt(b, int64(res.MaxMemoryMB), 10)
-	b = append(b, " MB"...)
-	if inv.cold {
-		b = append(b, "\tInit Duration: "...)
-		b = appendMillis(b, inv.initDur)
-		b = append(b, " ms"...)
-	}
-	if status != "" {
-		b = append(b, "\tStatus: "...)
-		b = append(b, status...)
-	}
-	return append(b, '\n')
-}
-
-// watch waits for the process to exit, fails the invocation it abandoned and removes the environment.
+// watch waits for the process to exit (its process group is killed with it), settles the invocation it
+// abandoned and removes the environment.
 func (e *environment) watch() {
-	err := e.cmd.Wait()
-	// The streams end when every writer closed them; a child of the function holding them open must not
-	// hold the environment up for long.
+	e.proc.wait()
+	// The streams end when every writer closed them; a child of the function that left its process group
+	// and holds them open must not hold the environment up for long.
 	grace := time.After(time.Second)
 	for _, p := range []*outputPipe{e.stdout, e.stderr} {
 		select {
@@ -471,61 +186,61 @@ func (e *environment) watch() {
 	}
 	e.mu.Lock()
 	e.dead = true
-	inv, queued := e.current, e.queued
-	e.current, e.queued = nil, nil
-	abandoned := inv != nil && !inv.answered
-	if abandoned {
-		inv.answered = true
-		inv.status = "error"
+	inv := e.current
+	e.current = nil
+	var undelivered, abandoned, exitedAfterAnswer bool
+	if inv != nil {
+		switch {
+		case !inv.delivered:
+			undelivered = true
+		case !inv.answered:
+			abandoned = true
+			inv.answered = true
+		case inv.status == "":
+			exitedAfterAnswer = true // e.g. a Go panic: the runtime posts the error, then exits
+		}
+		if abandoned || exitedAfterAnswer {
+			inv.status, inv.errType = "error", "Runtime.ExitError"
+		}
+		inv.timer.Stop()
 	}
 	e.mu.Unlock()
-	_ = err // ProcessState carries the exit status
-	if abandoned {
+	if abandoned || exitedAfterAnswer {
 		msg := "Runtime exited with error: " + e.exitDescription()
-		e.pool.logs.line(e.pool.cfg.Stage, inv.id, "Error: "+msg+"\nRuntime.ExitError")
-		res := e.measure(inv)
-		inv.done <- outcome{result: res, err: &FunctionError{Kind: FailureExit, Type: "Runtime.ExitError", Message: msg,
-			Payload: errorPayload("Runtime.ExitError", "RequestId: "+inv.id+" Error: "+msg)}}
+		e.pool.logs.line(e.pool.cfg.Stage, "", errorLines(inv.id, msg, "Runtime.ExitError"))
+		if abandoned {
+			res := e.measure(inv)
+			inv.done <- outcome{result: res, err: &FunctionError{Kind: FailureExit, Type: "Runtime.ExitError", Message: msg,
+				Payload: errorPayload("Runtime.ExitError", "RequestId: "+inv.id+" Error: "+msg)}}
+		}
 	}
-	if inv != nil {
-		inv.timer.Stop()
+	if inv != nil && !undelivered {
+		inv.complete(time.Now())
 		e.report(logJob{end: inv})
 	}
 	_ = e.srv.Close()
 	e.pool.remove(e)
 	close(e.exited) // after remove: whoever waits on exited (Close, awaitInit) sees the pool without e
-	if queued != nil {
-		queued.timer.Stop()
-		go e.pool.redispatch(queued)
+	if undelivered {
+		// The runtime never saw the event: from Lambda's side it was not attempted.
+		go e.pool.redispatch(inv)
 	}
 	e.pool.logger.Debug("environment exited", "function", e.pool.cfg.Name, "pid", e.pid(), "status", e.exitDescription())
 }
 
 // exitDescription is Lambda's wording of how the process ended ("exit status 2", "signal: killed").
-// Only call it once Wait has returned (in watch, or after <-e.exited).
+// Only call it once the process was reaped (in watch after wait, or after <-e.exited).
 func (e *environment) exitDescription() string {
-	if st := e.cmd.ProcessState; st != nil {
+	if st := e.proc.cmd.ProcessState; st != nil {
 		return st.String()
 	}
 	return "unknown"
 }
 
-// stop shuts the process down: SIGTERM, then SIGKILL after grace (0 kills at once). It does not wait.
+// stop shuts the process group down: SIGTERM, then SIGKILL after grace (0 kills at once). It does not wait.
 func (e *environment) stop(grace time.Duration) {
 	e.stopOnce.Do(func() { close(e.stopping) })
-	pid := e.pid()
-	if grace <= 0 {
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		return
-	}
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	go func() {
-		select {
-		case <-e.exited:
-		case <-time.After(grace):
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
-		}
-	}()
+	e.proc.stop(grace, e.exited)
 }
 
 // hwmSampleEvery bounds how often VmHWM is read from /proc (a read costs 10-30 µs of CPU): at most once per
@@ -545,21 +260,4 @@ func (e *environment) readHWM() int64 {
 		return kb
 	}
 	return e.hwm.Load()
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// millis formats d as Lambda's REPORT lines do: milliseconds with two decimals.
-func millis(d time.Duration) string {
-	return string(appendMillis(nil, d))
-}
-
-// appendMillis appends millis(d) to b.
-func appendMillis(b []byte, d time.Duration) []byte {
-	return strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 2, 64)
 }

@@ -16,7 +16,7 @@ import (
 // binDir holds the test functions, built once by TestMain from testdata/fn/* with the real aws-lambda-go.
 var binDir string
 
-var testFunctions = []string{"echo", "sleep", "crash", "fail", "slowinit", "logs", "env", "idle"}
+var testFunctions = []string{"echo", "sleep", "crash", "fail", "slowinit", "logs", "env", "idle", "spawn", "postwork"}
 
 func TestMain(m *testing.M) {
 	pkgs := make([]string, len(testFunctions))

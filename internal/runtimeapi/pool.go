@@ -2,27 +2,30 @@ package runtimeapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
 
 // Pool runs the execution environments of one function. It is safe for concurrent use.
 type Pool struct {
+	acct   *Account
 	cfg    FunctionConfig
 	arn    string
 	logger *slog.Logger
 	logs   *logSink
 
-	mu       sync.Mutex
-	envs     map[*environment]struct{}
-	idle     []*environment // LIFO: the most recently used environment is reused first
-	draining []*environment // answered, /next not called yet: the next event can be queued on them
-	busy     int            // environments starting or running an unanswered invocation
-	closed   bool
-	changed  chan struct{} // closed and replaced whenever an environment frees up or goes away
-	stats    Stats
+	mu        *sync.Mutex // the account's: it guards every field below
+	envs      map[*environment]struct{}
+	idle      []*environment // waiting in /next, in the order they went idle: reuse takes the last (warmest)
+	starting  int            // environments reserved, their process not started yet
+	busy      int            // environments starting or running an unanswered invocation
+	finishing int            // environments that answered and have not called /next again
+	closed    bool
+	stats     Stats
 
 	reaperDone chan struct{}
 	closeOnce  sync.Once
@@ -32,9 +35,10 @@ type Pool struct {
 type Stats struct {
 	// Environments is the number of live processes (starting, busy, idle or shutting down).
 	Environments int
-	// Busy is the number of environments starting or running an invocation.
+	// Busy is the number of environments starting, running an invocation, or finishing one (answered,
+	// /next not called yet): as in Lambda, an invocation ends when the runtime asks for the next event.
 	Busy int
-	// Idle is the number of warm environments waiting for an event.
+	// Idle is the number of warm environments waiting in /next for an event.
 	Idle int
 	// ColdStarts is the number of environments started so far.
 	ColdStarts int
@@ -54,37 +58,33 @@ type EnvironmentMemory struct {
 	Idle bool
 }
 
-// NewPool returns a pool for the function; no process starts until the first Invoke. It fails when the
-// configuration lacks a name or an executable. A nil logger discards diagnostics.
+// NewPool returns a pool for the function in an account of its own with the default concurrency limit;
+// Account.NewPool shares one limit between functions.
 func NewPool(cfg FunctionConfig, logger *slog.Logger) (*Pool, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	p := &Pool{
-		cfg:        cfg,
-		arn:        cfg.functionARN(),
-		logger:     logger,
-		logs:       &logSink{w: cfg.LogWriter},
-		envs:       make(map[*environment]struct{}),
-		changed:    make(chan struct{}),
-		reaperDone: make(chan struct{}),
-	}
-	go p.reap()
-	return p, nil
+	return NewAccount(0).NewPool(cfg, logger)
 }
 
 // Config returns the pool's configuration with defaults applied.
 func (p *Pool) Config() FunctionConfig { return p.cfg }
 
-// Invoke runs one invocation: on a warm environment when one is idle, else on a new one (a cold start). It
-// returns ErrThrottled at once when reserved concurrency is exhausted, waits (respecting ctx) when the local
-// cap on environments is reached, and returns a *FunctionError (with the Result measured so far) when the
-// function failed, timed out, crashed or could not initialise. When ctx ends first Invoke returns ctx.Err()
-// (also during a cold start's init) and the invocation keeps running until it answers or times out, as in Lambda.
+// finishingGrace is how long an invocation that finds no idle environment waits for one that has answered
+// to call /next again, before it starts a new environment (or, at the reserved concurrency, is throttled).
+// A caller on AWS is a network round trip away from Lambda, so the environment that answered its previous
+// request is back in /next before the next request arrives; on loopback the next request can win that race
+// by microseconds, and every sequential caller would start a new environment (or be throttled) where AWS
+// reuses the warm one. Work after the response that lasts longer than this (a slow defer) does not hold the
+// request up any further: it gets a new environment.
+const finishingGrace = 10 * time.Millisecond
+
+// Invoke runs one invocation, as Lambda schedules it: on an environment waiting in /next (the most recently
+// used first), else on a new environment (a cold start). An environment that has answered but not yet called
+// /next (work after the response, a slow defer) is busy: it gets no event, though Invoke waits up to
+// finishingGrace for it to come back before starting another one. Past the reserved concurrency
+// Invoke returns ErrThrottled; at the account's limit it reclaims another function's idle environment or
+// waits (respecting ctx) for one to free up. It returns a *FunctionError (with the Result measured so far)
+// when the function failed, timed out, crashed or could not initialise. When ctx ends first Invoke returns
+// ctx.Err() (also during a cold start's init) and the invocation keeps running until it answers or times
+// out, as in Lambda.
 func (p *Pool) Invoke(ctx context.Context, payload []byte, opts InvokeOptions) (Result, error) {
 	if len(payload) > MaxRequestBytes {
 		return Result{}, fmt.Errorf("runtimeapi: invoking %q with a %d-byte event: %w", p.cfg.Name, len(payload), ErrRequestTooLarge)
@@ -92,23 +92,23 @@ func (p *Pool) Invoke(ctx context.Context, payload []byte, opts InvokeOptions) (
 	if opts.RequestID == "" {
 		opts.RequestID = newRequestID()
 	}
-	if opts.TraceID == "" {
-		opts.TraceID = newTraceID(time.Now())
-	}
+	opts.TraceID = lambdaTraceHeader(opts.TraceID, time.Now())
 	env, cold, err := p.acquire(ctx)
 	if err != nil {
+		var fe *FunctionError
+		if errors.As(err, &fe) {
+			p.entrypointFailed(opts.RequestID, fe)
+			return Result{RequestID: opts.RequestID, ColdStart: true}, err
+		}
 		return Result{}, err
 	}
-	inv := &invocation{id: opts.RequestID, payload: payload, opts: opts, cold: cold, done: make(chan outcome, 1)}
+	inv := &invocation{id: opts.RequestID, payload: payload, opts: opts, done: make(chan outcome, 1)}
 	if cold {
 		// The init runs apart so that the caller can leave when ctx ends (the integration timeout covers
 		// cold starts); the invocation still runs once the environment is ready, as in Lambda.
-		go p.initThenDispatch(env, inv)
+		go p.coldStart(env, inv)
 	} else {
-		p.mu.Lock()
-		p.stats.Invocations++
-		p.mu.Unlock()
-		env.dispatch(inv)
+		p.dispatch(env, inv)
 	}
 	select {
 	case out := <-inv.done:
@@ -118,91 +118,95 @@ func (p *Pool) Invoke(ctx context.Context, payload []byte, opts InvokeOptions) (
 	}
 }
 
-// initThenDispatch waits for a new environment's first /next and hands it inv, or settles inv with the
-// init failure.
-func (p *Pool) initThenDispatch(env *environment, inv *invocation) {
-	if err := env.awaitInit(inv.id); err != nil {
-		inv.done <- outcome{result: Result{RequestID: inv.id, ColdStart: true, PID: env.pid()}, err: err}
-		return
-	}
-	env.mu.Lock()
-	inv.initDur = env.initDuration
-	env.mu.Unlock()
+// dispatch counts the invocation and hands it to env.
+func (p *Pool) dispatch(env *environment, inv *invocation) {
 	p.mu.Lock()
 	p.stats.Invocations++
 	p.mu.Unlock()
 	env.dispatch(inv)
 }
 
-// claimLast takes the most recently added environment of list (a non-empty stack: the warmest first) and
-// marks it busy. The caller holds p.mu.
-func (p *Pool) claimLast(list *[]*environment) *environment {
-	n := len(*list)
-	env := (*list)[n-1]
-	(*list)[n-1] = nil
-	*list = (*list)[:n-1]
-	env.state = stateBusy
-	p.busy++
-	return env
-}
-
 // acquire reserves an environment for one invocation: the most recently idle one, else a new one (cold).
 func (p *Pool) acquire(ctx context.Context) (env *environment, cold bool, err error) {
+	a := p.acct
+	var grace *time.Timer // running while the invocation waits for a finishing environment
+	graceOver := false
+	defer func() {
+		if grace != nil {
+			grace.Stop()
+		}
+	}()
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for {
-		p.mu.Lock()
 		if p.closed {
-			p.mu.Unlock()
 			return nil, false, ErrClosed
 		}
-		if len(p.idle) > 0 {
-			env = p.claimLast(&p.idle)
-			p.mu.Unlock()
-			return env, false, nil
-		}
-		if r := p.cfg.ReservedConcurrency; r > 0 && p.busy >= r {
-			p.stats.Throttles++
-			p.mu.Unlock()
-			return nil, false, fmt.Errorf("runtimeapi: function %q has reserved concurrency %d and all are busy: %w", p.cfg.Name, r, ErrThrottled)
-		}
-		// An environment that has answered is about to call /next: queueing the event on it beats a cold
-		// start, and saves a wake-up against waiting for it to become idle.
-		if len(p.draining) > 0 {
-			env = p.claimLast(&p.draining)
-			p.mu.Unlock()
-			return env, false, nil
-		}
-		if len(p.envs) < p.cfg.MaxEnvironments {
-			// Starting under the lock keeps every environment in p.envs backed by a process; fork and exec
-			// are serialised by the runtime's fork lock anyway.
-			env = p.newEnvironment()
-			if err := env.start(); err != nil {
-				p.mu.Unlock()
-				return nil, false, err
-			}
+		if n := len(p.idle); n > 0 {
+			env = p.idle[n-1]
+			p.idle[n-1] = nil
+			p.idle = p.idle[:n-1]
 			env.state = stateBusy
-			p.envs[env] = struct{}{}
 			p.busy++
-			p.stats.ColdStarts++
-			p.mu.Unlock()
-			return env, true, nil
+			return env, false, nil
 		}
-		changed := p.changed
-		p.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
+		var timeout <-chan time.Time
+		switch r, m := p.cfg.ReservedConcurrency, p.cfg.MaxEnvironments; {
+		case p.finishing > 0 && !graceOver:
+			if grace == nil {
+				grace = time.NewTimer(finishingGrace)
+			}
+			timeout = grace.C
+		case r > 0 && p.busy+p.finishing >= r:
+			p.stats.Throttles++
+			return nil, false, fmt.Errorf("runtimeapi: function %q has reserved concurrency %d and all are busy: %w", p.cfg.Name, r, ErrThrottled)
+		case m > 0 && len(p.envs)+p.starting >= m:
+			// The function's own cap: wait for one of its environments.
+		case a.live < a.limit || a.reclaimLocked(p):
+			env, err = p.startLocked()
+			return env, err == nil, err
+		}
+		cancelled, timedOut := a.waitLocked(ctx.Done(), timeout)
+		if cancelled {
 			return nil, false, ctx.Err()
 		}
+		graceOver = graceOver || timedOut
 	}
 }
 
-// notifyLocked wakes every waiter in acquire; p.mu must be held.
-func (p *Pool) notifyLocked() {
-	close(p.changed)
-	p.changed = make(chan struct{})
+// startLocked starts a new environment counted against the account, marked busy. The process is forked
+// without the lock (other functions keep being served meanwhile): the slot is reserved first. p.mu must be
+// held; it is held again on return.
+func (p *Pool) startLocked() (*environment, error) {
+	a := p.acct
+	a.live++
+	p.starting++
+	p.busy++
+	p.stats.ColdStarts++
+	a.mu.Unlock()
+	env := p.newEnvironment()
+	err := env.start()
+	a.mu.Lock()
+	p.starting--
+	if err != nil {
+		a.live--
+		p.busy--
+		a.notifyLocked()
+		return nil, err
+	}
+	env.state = stateBusy
+	env.counted = true
+	p.envs[env] = struct{}{}
+	if p.closed {
+		env.state = stateStopping
+		p.busy--
+		env.stop(0)
+		return nil, ErrClosed
+	}
+	return env, nil
 }
 
-// answered records that env answered its invocation: it is draining until the runtime calls /next.
+// answered records that env answered its invocation: it is finishing until the runtime calls /next.
 func (p *Pool) answered(env *environment) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -213,35 +217,34 @@ func (p *Pool) answered(env *environment) {
 	if p.closed {
 		env.state = stateStopping
 		env.stop(ShutdownGrace)
-		p.notifyLocked()
+		p.acct.notifyLocked()
 		return
 	}
 	env.state = stateFinishing
-	p.draining = append(p.draining, env)
-	p.notifyLocked()
+	p.finishing++
 }
 
-// release makes env idle after the runtime called /next, unless the next event was already queued on it.
+// release makes env idle once its runtime waits in /next again.
 func (p *Pool) release(env *environment) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if env.state != stateFinishing {
-		return // re-acquired while draining, or stopping
+		return // stopping
 	}
-	p.dropLocked(&p.draining, env)
+	p.finishing--
 	if p.closed {
 		env.state = stateStopping
 		env.stop(ShutdownGrace)
-		p.notifyLocked()
+		p.acct.notifyLocked()
 		return
 	}
 	env.state = stateIdle
 	env.idleFrom = time.Now()
 	p.idle = append(p.idle, env)
-	p.notifyLocked()
+	p.acct.notifyLocked()
 }
 
-// remove forgets env once its process has exited (or failed to start). It is idempotent.
+// remove forgets env once its process has exited. It is idempotent.
 func (p *Pool) remove(env *environment) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -251,19 +254,23 @@ func (p *Pool) remove(env *environment) {
 	case stateBusy:
 		p.busy--
 	case stateFinishing:
-		p.dropLocked(&p.draining, env)
+		p.finishing--
 	case stateIdle:
 		p.dropLocked(&p.idle, env)
 	}
+	if env.counted {
+		env.counted = false
+		p.acct.environmentGoneLocked()
+	}
 	env.state = stateDead
 	delete(p.envs, env)
-	p.notifyLocked()
+	p.acct.notifyLocked()
 }
 
 func (p *Pool) dropLocked(list *[]*environment, env *environment) {
 	for i, e := range *list {
 		if e == env {
-			*list = append((*list)[:i], (*list)[i+1:]...)
+			*list = slices.Delete(*list, i, i+1)
 			return
 		}
 	}
@@ -278,15 +285,10 @@ func (p *Pool) redispatch(inv *invocation) {
 		return
 	}
 	if cold {
-		if err := env.awaitInit(inv.id); err != nil {
-			inv.done <- outcome{result: Result{RequestID: inv.id, ColdStart: true, PID: env.pid()}, err: err}
-			return
-		}
-		env.mu.Lock()
-		inv.cold, inv.initDur = true, env.initDuration
-		env.mu.Unlock()
+		p.coldStart(env, inv)
+		return
 	}
-	env.dispatch(inv)
+	p.dispatch(env, inv)
 }
 
 // reap shuts down environments idle for longer than the idle timeout until the pool closes.
@@ -317,13 +319,15 @@ func (p *Pool) reap() {
 	}
 }
 
-// Close shuts every environment down (SIGTERM, SIGKILL after ShutdownGrace or when ctx ends) and waits for
-// the processes to exit. Invocations in flight fail with Runtime.ExitError; later Invokes return ErrClosed.
-// It returns ctx.Err() if ctx ends before every process has exited. Calling Close again waits again.
+// Close shuts every environment down (SIGTERM to each process group, SIGKILL after ShutdownGrace or when
+// ctx ends) and waits for the processes to exit. Invocations in flight fail with Runtime.ExitError; later
+// Invokes return ErrClosed. It returns ctx.Err() if ctx ends before every process has exited. Calling Close
+// again waits again.
 func (p *Pool) Close(ctx context.Context) error {
 	p.closeOnce.Do(func() { close(p.reaperDone) })
 	p.mu.Lock()
 	p.closed = true
+	delete(p.acct.pools, p)
 	envs := make([]*environment, 0, len(p.envs))
 	for env := range p.envs {
 		envs = append(envs, env)
@@ -331,8 +335,8 @@ func (p *Pool) Close(ctx context.Context) error {
 			env.state = stateStopping
 		}
 	}
-	p.idle, p.draining = nil, nil
-	p.notifyLocked()
+	p.idle, p.finishing = nil, 0
+	p.acct.notifyLocked()
 	p.mu.Unlock()
 	for _, env := range envs {
 		env.stop(ShutdownGrace)
@@ -356,7 +360,7 @@ func (p *Pool) Stats() Stats {
 	defer p.mu.Unlock()
 	s := p.stats
 	s.Environments = len(p.envs)
-	s.Busy = p.busy + len(p.draining)
+	s.Busy = p.busy + p.finishing
 	s.Idle = len(p.idle)
 	return s
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coworks-go/coworks/internal/functiontest"
 )
 
 func TestWarmEnvironmentServesSequentialInvocations(t *testing.T) {
@@ -99,15 +101,13 @@ func TestFunctionSeesLambdaEnvironmentAndInvocationHeaders(t *testing.T) {
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/app-dev",
 		"PATH":                            "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-		"_X_AMZN_TRACE_ID":                opts.TraceID,
-		"GOMAXPROCS":                      "1", // 256 MB is a fraction of one vCPU in Lambda
 	}
 	for k, v := range want {
 		if got.Env[k] != v {
 			t.Errorf("env %s = %q, want %q", k, got.Env[k], v)
 		}
 	}
-	for _, k := range []string{"COWORKS_PARENT_ONLY", "HOME", "AWS_EXECUTION_ENV"} {
+	for _, k := range []string{"COWORKS_PARENT_ONLY", "HOME", "AWS_EXECUTION_ENV", "GOMAXPROCS"} {
 		if v, ok := got.Env[k]; ok {
 			t.Errorf("env %s = %q, want it unset", k, v)
 		}
@@ -130,8 +130,10 @@ func TestFunctionSeesLambdaEnvironmentAndInvocationHeaders(t *testing.T) {
 	if got.FunctionARN != "arn:aws:lambda:eu-west-3:123456789012:function:app-dev" {
 		t.Errorf("invoked function ARN %q", got.FunctionARN)
 	}
-	if got.TraceID != opts.TraceID {
-		t.Errorf("trace id %q, want %q", got.TraceID, opts.TraceID)
+	// Lambda keeps the caller's Root and Sampled decision and adds its own Parent segment.
+	if !regexp.MustCompile(`^Root=1-5759e988-bd862e3fe1be46a994272793;Parent=[0-9a-f]{16};Sampled=1$`).MatchString(got.TraceID) ||
+		strings.Contains(got.TraceID, "53995c3f42cd8ad8") || got.Env["_X_AMZN_TRACE_ID"] != got.TraceID {
+		t.Errorf("trace id %q (env %q), want the caller's Root, a new Parent, Sampled=1", got.TraceID, got.Env["_X_AMZN_TRACE_ID"])
 	}
 	if got.ClientContext.Custom["k"] != "v" || got.CognitoIdentity.CognitoIdentityID != "id-1" {
 		t.Errorf("client context %+v / identity %+v not passed through", got.ClientContext, got.CognitoIdentity)
@@ -181,8 +183,8 @@ func TestCrashResetsEnvironment(t *testing.T) {
 	if want := `{"errorMessage":"RequestId: exit-1 Error: Runtime exited with error: exit status 3","errorType":"Runtime.ExitError"}`; string(fe.Payload) != want {
 		t.Errorf("exit payload %s, want %s", fe.Payload, want)
 	}
-	logs.waitFor(t, "[dev] exit-1 Error: Runtime exited with error: exit status 3\n[dev] exit-1 Runtime.ExitError\n")
-	logs.waitFor(t, "[dev] END RequestId: exit-1\n")
+	logs.waitFor(t, "[dev] RequestId: exit-1 Error: Runtime exited with error: exit status 3\n[dev] Runtime.ExitError\n[dev] END RequestId: exit-1\n")
+	logs.waitFor(t, "\tStatus: error\tError Type: Runtime.ExitError\n")
 	after, err = p.Invoke(ctx, []byte(`{}`), InvokeOptions{})
 	if err != nil || string(after.Payload) != `"alive"` || after.PID == res.PID {
 		t.Fatalf("after an exit: %s, %v on pid %d, want \"alive\" from a new environment", after.Payload, err, after.PID)
@@ -207,16 +209,36 @@ func TestTimeoutKillsAndResetsEnvironment(t *testing.T) {
 }
 
 func TestInitFailures(t *testing.T) {
-	t.Run("timeout", func(t *testing.T) {
+	t.Run("timeout, then the retry within the function timeout times out too", func(t *testing.T) {
 		p, logs := newTestPool(t, "slowinit", func(c *FunctionConfig) {
 			c.Env = map[string]string{"SLOW_INIT_MS": "60000"}
 			c.InitTimeout = 200 * time.Millisecond
+			c.Timeout = 500 * time.Millisecond
 		})
-		res, err := p.Invoke(context.Background(), []byte(`{}`), InvokeOptions{})
+		_, err := p.Invoke(context.Background(), []byte(`{}`), InvokeOptions{RequestID: "slow-init"})
 		asFunctionError(t, err, FailureInit, "Sandbox.Timedout")
 		logs.waitFor(t, "[dev] INIT_REPORT Init Duration: 200.00 ms\tPhase: init\tStatus: timeout\n")
-		eventually(t, "the stuck process to be killed", func() bool { return processGone(res.PID) })
-		eventually(t, "the environment to be removed", func() bool { return p.Stats().Environments == 0 })
+		logs.waitFor(t, "[dev] INIT_REPORT Init Duration: 500.00 ms\tPhase: invoke\tStatus: timeout\n[dev] START RequestId: slow-init Version: $LATEST\n"+
+			"[dev] slow-init Task timed out after 0.50 seconds\n[dev] END RequestId: slow-init\n"+
+			"[dev] REPORT RequestId: slow-init\tDuration: 500.00 ms\tBilled Duration: 500 ms\tMemory Size: 128 MB\tMax Memory Used: ")
+		eventually(t, "both stuck processes to be killed", func() bool { return p.Stats().Environments == 0 && len(functiontest.ProcessesUnder(binDir)) == 0 })
+	})
+	t.Run("timeout, then the retry within the function timeout succeeds", func(t *testing.T) {
+		p, logs := newTestPool(t, "slowinit", func(c *FunctionConfig) {
+			c.Env = map[string]string{"SLOW_INIT_MS": "400"}
+			c.InitTimeout = 200 * time.Millisecond
+		})
+		res, err := p.Invoke(context.Background(), []byte(`{}`), InvokeOptions{RequestID: "retried"})
+		if err != nil || string(res.Payload) != `"ready"` || !res.ColdStart || res.Duration < 400*time.Millisecond {
+			t.Fatalf("got %s, %v (cold %v, duration %v); want \"ready\" after the retried init of 400 ms, counted in the duration",
+				res.Payload, err, res.ColdStart, res.Duration)
+		}
+		logs.waitFor(t, "[dev] INIT_REPORT Init Duration: 200.00 ms\tPhase: init\tStatus: timeout\n")
+		logs.waitFor(t, "[dev] REPORT RequestId: retried\t")
+		// The init retried during the invocation is part of its Duration: no Init Duration field.
+		if !regexp.MustCompile(`\[dev\] REPORT RequestId: retried\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\n`).MatchString(logs.String()) {
+			t.Errorf("REPORT of an invocation with a retried init:\n%s", logs)
+		}
 	})
 	t.Run("exit", func(t *testing.T) {
 		p, logs := newTestPool(t, "slowinit", func(c *FunctionConfig) { c.Env = map[string]string{"INIT_EXIT": "1"} })
@@ -226,6 +248,9 @@ func TestInitFailures(t *testing.T) {
 			t.Errorf("message %q", fe.Message)
 		}
 		logs.waitFor(t, "[dev] init failed: missing DATABASE_URL\n")
+		logs.waitFor(t, "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n")
+		logs.waitFor(t, "\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError\n")
+		logs.waitFor(t, "\tStatus: error\tError Type: Runtime.ExitError\n")
 	})
 	t.Run("fast init works", func(t *testing.T) {
 		p, _ := newTestPool(t, "slowinit", func(c *FunctionConfig) { c.Env = map[string]string{"SLOW_INIT_MS": "50"} })

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Runtime API (2018-06-01) paths and headers, as the aws-lambda-go client and Lambda spell them.
@@ -59,14 +60,14 @@ func (e *environment) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handleNext completes the previous invocation (if any), marks the environment ready, then blocks until the
+// handleNext completes the previous invocation (if any), makes the environment idle, then blocks until the
 // pool hands it an event. END, REPORT and START lines go through the environment's reporter goroutine, so
 // neither their formatting nor the /proc read for REPORT delays the event.
 func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
 	// What the runtime printed during the init or the invocation it completes is logged under it, before
 	// its END line and before the next request id takes over.
 	e.catchUpOutput()
-	prev, queued, first, problem := e.nextArrived()
+	prev, first, problem := e.nextArrived()
 	if problem != "" {
 		writeAPIError(w, http.StatusForbidden, "InvalidStateTransition", problem)
 		return
@@ -75,17 +76,16 @@ func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
 	if first {
 		close(e.ready)
 	}
-	if prev != nil && !queued {
+	if prev != nil {
 		e.report(logJob{end: prev})
 		e.pool.release(e)
-		prev = nil
 	}
 	select {
 	case inv := <-e.invokes:
+		deadline := e.deliver(inv)
 		e.logID.Store(&inv.id)
-		e.report(logJob{end: prev, start: inv})
-		writeEvent(w, inv, e.pool.arn)
-		return
+		e.report(logJob{start: inv})
+		writeEvent(w, inv, deadline, e.pool.arn)
 	case <-r.Context().Done():
 		// The runtime hung up (it exited or was killed); the process watcher deals with the environment.
 	case <-e.stopping:
@@ -96,16 +96,13 @@ func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
 		case <-e.exited:
 		}
 	}
-	if prev != nil {
-		e.report(logJob{end: prev})
-	}
 }
 
 // writeEvent sends an invocation as the /next response.
-func writeEvent(w http.ResponseWriter, inv *invocation, arn string) {
+func writeEvent(w http.ResponseWriter, inv *invocation, deadline time.Time, arn string) {
 	h := w.Header()
 	h[headerRequestID] = []string{inv.id}
-	h[headerDeadline] = []string{strconv.FormatInt(inv.deadline.UnixMilli(), 10)}
+	h[headerDeadline] = []string{strconv.FormatInt(deadline.UnixMilli(), 10)}
 	h[headerFunctionARN] = []string{arn}
 	h[headerTraceID] = []string{inv.opts.TraceID}
 	if inv.opts.ClientContext != "" {
@@ -144,7 +141,7 @@ func (e *environment) handleAnswer(w http.ResponseWriter, r *http.Request, id st
 		return
 	}
 	// The caller gets the outcome before the runtime gets its 202, so the environment is known to be finishing
-	// (and may be handed the next event) before the runtime can call /next again.
+	// before the runtime can call /next again.
 	if isError {
 		errType := r.Header.Get(headerErrorType)
 		if errType == "" {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 // test process (which never calls the Runtime API itself).
 type rawRuntime struct {
 	t    *testing.T
+	addr string
 	base string
 }
 
@@ -27,16 +29,25 @@ func startRawInvocation(t *testing.T, p *Pool, event string, opts InvokeOptions)
 		res, err := p.Invoke(context.Background(), []byte(event), opts)
 		done <- outcome{res, err}
 	}()
+	return newRawRuntime(t, p, ""), done
+}
+
+// newRawRuntime waits for an environment of p other than the one at address other and returns its raw
+// runtime.
+func newRawRuntime(t *testing.T, p *Pool, other string) *rawRuntime {
+	t.Helper()
 	var addr string
-	eventually(t, "the environment to start", func() bool {
+	eventually(t, "an environment to start", func() bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		for env := range p.envs {
-			addr = env.addr
+			if env.addr != other {
+				addr = env.addr
+			}
 		}
 		return addr != ""
 	})
-	return &rawRuntime{t: t, base: "http://" + addr + "/2018-06-01/runtime/"}, done
+	return &rawRuntime{t: t, addr: addr, base: "http://" + addr + "/2018-06-01/runtime/"}
 }
 
 func (rt *rawRuntime) do(method, path string, body []byte, header map[string]string) (*http.Response, string) {
@@ -77,7 +88,8 @@ func TestRuntimeAPIProtocol(t *testing.T) {
 		t.Fatalf("GET next = %d %s, want 200 and the event", resp.StatusCode, body)
 	}
 	h := resp.Header
-	if h.Get(headerRequestID) != "req-1" || h.Get(headerTraceID) != opts.TraceID || h.Get(headerCognitoIdentity) != opts.CognitoIdentity ||
+	if h.Get(headerRequestID) != "req-1" || !regexp.MustCompile(`^Root=1-00000000-000000000000000000000001;Parent=[0-9a-f]{16};Sampled=0$`).MatchString(h.Get(headerTraceID)) ||
+		h.Get(headerCognitoIdentity) != opts.CognitoIdentity ||
 		h.Get(headerFunctionARN) != "arn:aws:lambda:us-east-1:000000000000:function:app-dev" || h.Get("Content-Type") != "application/json" {
 		t.Errorf("next headers %v", h)
 	}
@@ -103,15 +115,23 @@ func TestRuntimeAPIProtocol(t *testing.T) {
 	rt.expect(http.MethodPost, "invocation/req-1/response", []byte(`2`), nil, http.StatusBadRequest, "InvalidRequestID")
 	rt.expect(http.MethodPost, "invocation/req-1/error", []byte(`{}`), nil, http.StatusBadRequest, "InvalidRequestID")
 
-	// The next event goes to the same environment once the runtime polls again; this time it reports an error.
+	// The next event goes to the same environment once the runtime waits in /next; this time it reports an error.
+	polled := make(chan *http.Response, 1)
+	go func() {
+		resp, body := rt.do(http.MethodGet, "invocation/next", nil, nil)
+		if body != "2" {
+			t.Errorf("second next body %q, want 2", body)
+		}
+		polled <- resp
+	}()
+	eventually(t, "the environment to be idle", func() bool { return p.Stats().Idle == 1 })
 	second := make(chan outcome, 1)
 	go func() {
 		res, err := p.Invoke(context.Background(), []byte(`2`), InvokeOptions{RequestID: "req-2"})
 		second <- outcome{res, err}
 	}()
-	resp, body = rt.do(http.MethodGet, "invocation/next", nil, nil)
-	if resp.StatusCode != http.StatusOK || resp.Header.Get(headerRequestID) != "req-2" || body != "2" {
-		t.Fatalf("second next = %d %s %v", resp.StatusCode, body, resp.Header)
+	if resp := <-polled; resp.StatusCode != http.StatusOK || resp.Header.Get(headerRequestID) != "req-2" {
+		t.Fatalf("second next = %d %v", resp.StatusCode, resp.Header)
 	}
 	errBody := `{"errorMessage":"no such order","errorType":"NotFound","stackTrace":[]}`
 	rt.expect(http.MethodPost, "invocation/req-2/error", []byte(errBody), map[string]string{headerErrorType: "Function.NotFound"}, http.StatusAccepted, `{"status":"OK"}`)
@@ -122,18 +142,28 @@ func TestRuntimeAPIProtocol(t *testing.T) {
 	}
 }
 
+// TestRuntimeAPIInitError: an init error is retried once in a new environment as part of the invocation,
+// as Lambda does; when the retry fails too, the invocation fails with the posted error.
 func TestRuntimeAPIInitError(t *testing.T) {
 	p, logs := newTestPool(t, "idle", nil)
 	rt, done := startRawInvocation(t, p, `{}`, InvokeOptions{RequestID: "req-init"})
 	errBody := `{"errorMessage":"cannot load config","errorType":"ConfigError"}`
 	rt.expect(http.MethodPost, "init/error", []byte(errBody), map[string]string{headerErrorType: "Runtime.ConfigError"}, http.StatusAccepted, `{"status":"OK"}`)
+	logs.waitFor(t, "[dev] INIT_REPORT Init Duration: ")
+	retry := newRawRuntime(t, p, rt.addr)
+	retry.expect(http.MethodPost, "init/error", []byte(errBody), map[string]string{headerErrorType: "Runtime.ConfigError"}, http.StatusAccepted, `{"status":"OK"}`)
 	out := <-done
 	fe := asFunctionError(t, out.err, FailureInit, "Runtime.ConfigError")
 	if string(fe.Payload) != errBody {
 		t.Errorf("init error payload %s, want the posted document", fe.Payload)
 	}
-	logs.waitFor(t, "[dev] INIT_REPORT Init Duration: ")
-	eventually(t, "the failed environment to go", func() bool { return p.Stats().Environments == 0 })
+	logs.waitFor(t, "\tPhase: invoke\tStatus: error\tError Type: Runtime.ConfigError\n[dev] START RequestId: req-init Version: $LATEST\n"+
+		"[dev] RequestId: req-init Error: cannot load config\n[dev] Runtime.ConfigError\n[dev] END RequestId: req-init\n[dev] REPORT RequestId: req-init\t")
+	if !regexp.MustCompile(`\[dev\] INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: error\tError Type: Runtime.ConfigError\n`).MatchString(logs.String()) ||
+		!strings.Contains(logs.String(), "\tStatus: error\tError Type: Runtime.ConfigError\n") {
+		t.Errorf("log lacks Lambda's INIT_REPORT of the first init or the REPORT status:\n%s", logs)
+	}
+	eventually(t, "the failed environments to go", func() bool { return p.Stats().Environments == 0 })
 }
 
 func TestRuntimeAPIResponseTooLarge(t *testing.T) {

@@ -45,14 +45,18 @@ type Target interface {
 	Rollback(ctx context.Context, req *RollbackRequest) (*Result, error)
 }
 
-// Artifact is a built function, as produced by the build step.
+// Artifact is a built function, as produced by the build step. Each target uses its own half: the local
+// cloud runs the host binary and names the artifact by BinarySHA256; AWS gets the zip, named by SHA256.
 type Artifact struct {
-	// ZipPath is the Lambda deployment package.
+	// ZipPath is the Lambda deployment package; empty when only the host binary was built (local deploys).
 	ZipPath string
+	// SHA256 is the base64 (standard encoding) SHA-256 of the zip: Lambda's source_code_hash. Empty with
+	// ZipPath.
+	SHA256 string
 	// BinaryPath is the same function built for this machine, run by the local cloud.
 	BinaryPath string
-	// SHA256 is the base64 (standard encoding) SHA-256 of the zip: Lambda's source_code_hash.
-	SHA256 string
+	// BinarySHA256 is the base64 SHA-256 of the host binary: the local cloud's artifact identity.
+	BinarySHA256 string
 	// Routes is the function's route table.
 	Routes []coworks.Route
 	// Commit is the git commit of the source the function was built from, "" when unknown (no repository);
@@ -73,6 +77,10 @@ type Settings struct {
 	// Architecture is "x86_64" or "arm64".
 	Architecture     string
 	BinaryMediaTypes []string
+	// EndpointType is the REST API's endpoint type: EDGE, REGIONAL or PRIVATE.
+	EndpointType string
+	// MinimumCompressionSize is the REST API's minimumCompressionSize, nil when unset (no compression).
+	MinimumCompressionSize *int
 }
 
 // Request asks for one stage to be deployed.
@@ -152,7 +160,8 @@ type Description struct {
 	APIGatewayStage string
 	FunctionName    string
 	FunctionARN     string
-	ArtifactSHA256  string
+	// ArtifactSHA256 names the deployed code: the zip's SHA-256 on AWS, the host binary's in the local cloud.
+	ArtifactSHA256 string
 	// FunctionVersion is the published function version the stage serves (Terraform: the version its alias
 	// points at), "" when the target does not publish versions.
 	FunctionVersion string

@@ -54,12 +54,12 @@ func wantSummary(t *testing.T, h *target.History, names map[string]string, want 
 	}
 }
 
-// runs checks what the stage runs.
-func runs(t *testing.T, tg target.Target, stage string, a target.Artifact) {
+// runs checks that the stage runs the artifact the target names sha.
+func runs(t *testing.T, tg target.Target, stage, sha string) {
 	t.Helper()
 	d, err := tg.Describe(context.Background(), stage)
-	if err != nil || !d.Deployed || d.ArtifactSHA256 != a.SHA256 {
-		t.Errorf("stage %s runs %+v, %v; want artifact %s", stage, d, err, a.SHA256)
+	if err != nil || !d.Deployed || d.ArtifactSHA256 != sha {
+		t.Errorf("stage %s runs %+v, %v; want artifact %s", stage, d, err, sha)
 	}
 }
 
@@ -70,11 +70,12 @@ func RunLifecycle(t *testing.T, h Harness) {
 	if art == nil {
 		art = func(t *testing.T, n int) target.Artifact { return FakeArtifact(t, n) }
 	}
+	id := h.identity()
 	ctx := context.Background()
 	names := func(arts ...target.Artifact) map[string]string {
 		m := map[string]string{}
 		for i, a := range arts {
-			m[a.SHA256] = fmt.Sprintf("v%d", i+1)
+			m[id(a)] = fmt.Sprintf("v%d", i+1)
 		}
 		return m
 	}
@@ -137,16 +138,16 @@ func RunLifecycle(t *testing.T, h Harness) {
 		if err != nil || plan.Plan == "" || plan.Entry != nil {
 			t.Fatalf("promote --plan = %+v, %v; want a plan and no entry", plan, err)
 		}
-		runs(t, tg, "prod", v1)
+		runs(t, tg, "prod", id(v1))
 		res, err := promote("dev", "prod", false)
 		if err != nil {
 			t.Fatalf("promote dev to prod: %v", err)
 		}
-		if res.ArtifactSHA256 != v2.SHA256 || res.Entry == nil || res.Entry.PromotedFrom != "dev" {
+		if res.ArtifactSHA256 != id(v2) || res.Entry == nil || res.Entry.PromotedFrom != "dev" {
 			t.Errorf("promote result = %+v; want dev's artifact, an entry promoted from dev", res)
 		}
-		runs(t, tg, "prod", v2)
-		runs(t, tg, "dev", v2)
+		runs(t, tg, "prod", id(v2))
+		runs(t, tg, "dev", id(v2))
 		hist := history(t, tg, "prod")
 		wantSummary(t, hist, names(v1, v2), "2 promote ok v2 from=dev *", "1 deploy ok v1")
 		if e := hist.Entries[0]; e.Commit != v2.Commit || e.Actor != "carol" || e.ConfigSHA256 != "prod-config" {
@@ -182,25 +183,25 @@ func RunLifecycle(t *testing.T, h Harness) {
 		if err != nil {
 			t.Fatalf("rollback: %v", err)
 		}
-		if res.ArtifactSHA256 != v2.SHA256 || res.Entry == nil || res.Entry.RolledBackTo != 2 {
+		if res.ArtifactSHA256 != id(v2) || res.Entry == nil || res.Entry.RolledBackTo != 2 {
 			t.Errorf("rollback result = %+v; want v2, entry rolled back to 2", res)
 		}
-		runs(t, tg, "dev", v2)
+		runs(t, tg, "dev", id(v2))
 		if _, err := rollback(""); err != nil {
 			t.Fatalf("second rollback: %v", err)
 		}
-		runs(t, tg, "dev", v1)
+		runs(t, tg, "dev", id(v1))
 		if _, err := rollback(""); !errors.Is(err, target.ErrNoEntry) {
 			t.Errorf("rollback past the first artifact: %v, want ErrNoEntry", err)
 		}
 		if _, err := rollback("3"); err != nil {
 			t.Fatalf("rollback --to 3: %v", err)
 		}
-		runs(t, tg, "dev", v3)
-		if _, err := rollback(v1.SHA256[:8]); err != nil {
-			t.Fatalf("rollback --to %s: %v", v1.SHA256[:8], err)
+		runs(t, tg, "dev", id(v3))
+		if _, err := rollback(id(v1)[:8]); err != nil {
+			t.Fatalf("rollback --to %s: %v", id(v1)[:8], err)
 		}
-		runs(t, tg, "dev", v1)
+		runs(t, tg, "dev", id(v1))
 		hist := history(t, tg, "dev")
 		wantSummary(t, hist, names(v1, v2, v3),
 			"7 rollback ok v1 to=1 *", "6 rollback ok v3 to=3", "5 rollback ok v1 to=1", "4 rollback ok v2 to=2",
@@ -218,7 +219,7 @@ func RunLifecycle(t *testing.T, h Harness) {
 		if err != nil || plan.Plan == "" || plan.Entry != nil {
 			t.Errorf("rollback --plan = %+v, %v; want a plan, no entry", plan, err)
 		}
-		runs(t, tg, "dev", v1)
+		runs(t, tg, "dev", id(v1))
 	})
 
 	t.Run("DeleteIsRecordedAndNumbersGoOn", func(t *testing.T) {
@@ -263,7 +264,7 @@ func RunLifecycle(t *testing.T, h Harness) {
 			if _, err := tg.Rollback(ctx, &target.RollbackRequest{AppName: "demo", Stage: "dev", To: "1"}); err != nil {
 				t.Errorf("rollback to the first version: %v", err)
 			}
-			runs(t, tg, "dev", v1)
+			runs(t, tg, "dev", id(v1))
 			return
 		}
 		if hist.Available[1] || !hist.Available[2] || !hist.Available[3] {
@@ -272,6 +273,6 @@ func RunLifecycle(t *testing.T, h Harness) {
 		if _, err := tg.Rollback(ctx, &target.RollbackRequest{AppName: "demo", Stage: "dev", To: "1"}); !errors.Is(err, target.ErrArtifactGone) {
 			t.Errorf("rollback to a freed artifact: %v, want ErrArtifactGone", err)
 		}
-		runs(t, tg, "dev", v3)
+		runs(t, tg, "dev", id(v3))
 	})
 }

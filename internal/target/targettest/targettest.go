@@ -29,11 +29,22 @@ type Harness struct {
 	// KeepsEveryVersion says the target can serve every earlier artifact of a stage again whatever its
 	// keep_artifacts (AWS: Lambda keeps every published version).
 	KeepsEveryVersion bool
+	// Identity returns the hash the target records for an artifact (Description.ArtifactSHA256): the
+	// zip's SHA256 when nil, as on AWS; the local cloud names an artifact by its BinarySHA256.
+	Identity func(target.Artifact) string
+}
+
+// identity returns h.Identity, or the zip's SHA256 when it is nil.
+func (h Harness) identity() func(target.Artifact) string {
+	if h.Identity != nil {
+		return h.Identity
+	}
+	return func(a target.Artifact) string { return a.SHA256 }
 }
 
 // FakeArtifact writes, in a temporary directory, a host "binary" (a shell script printing n) and a real
-// deterministic zip holding it as "bootstrap", and returns them with the zip's base64 SHA-256. The
-// files are real for an artifact store; they are not a runnable function.
+// deterministic zip holding it as "bootstrap", and returns them with their base64 SHA-256s. The files are
+// real for an artifact store; they are not a runnable function.
 func FakeArtifact(t testing.TB, n int) target.Artifact {
 	t.Helper()
 	dir := t.TempDir()
@@ -55,12 +66,13 @@ func FakeArtifact(t testing.TB, n int) target.Artifact {
 	if err := os.WriteFile(zipPath, zbuf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(zbuf.Bytes())
+	sum, binSum := sha256.Sum256(zbuf.Bytes()), sha256.Sum256(bin)
 	return target.Artifact{
-		ZipPath:    zipPath,
-		BinaryPath: binPath,
-		SHA256:     base64.StdEncoding.EncodeToString(sum[:]),
-		Routes:     []coworks.Route{{Method: "GET", Path: "/", Handler: "Get"}, {Method: "GET", Path: "/value/{_0}", Handler: "GetValue"}},
+		ZipPath:      zipPath,
+		SHA256:       base64.StdEncoding.EncodeToString(sum[:]),
+		BinaryPath:   binPath,
+		BinarySHA256: base64.StdEncoding.EncodeToString(binSum[:]),
+		Routes:       []coworks.Route{{Method: "GET", Path: "/", Handler: "Get"}, {Method: "GET", Path: "/value/{_0}", Handler: "GetValue"}},
 	}
 }
 
@@ -84,6 +96,7 @@ func Run(t *testing.T, h Harness) {
 	if art == nil {
 		art = func(t *testing.T, n int) target.Artifact { return FakeArtifact(t, n) }
 	}
+	identity := h.identity()
 	ctx := context.Background()
 
 	t.Run("NeverDeployed", func(t *testing.T) {
@@ -136,8 +149,8 @@ func Run(t *testing.T, h Harness) {
 		if r, err := tg.Deploy(ctx, Request("dev", "dev", v2)); err != nil || r.Unchanged || r.RestAPIID != dev.RestAPIID {
 			t.Errorf("deploy of a new artifact = %+v, %v; want changed, same API", r, err)
 		}
-		if d, _ := tg.Describe(ctx, "dev"); d.ArtifactSHA256 != v2.SHA256 {
-			t.Errorf("Describe after new artifact: hash %q, want %q", d.ArtifactSHA256, v2.SHA256)
+		if d, _ := tg.Describe(ctx, "dev"); d.ArtifactSHA256 != identity(v2) {
+			t.Errorf("Describe after new artifact: hash %q, want %q", d.ArtifactSHA256, identity(v2))
 		}
 
 		shared := Request("prod", "prod", v1)

@@ -10,6 +10,9 @@
 //	/big/{n}         200 with a body of n bytes
 //	/bigerror        a handler error whose message is 7 MB (over Lambda's 6 MB payload limit)
 //	/longline        prints 1 MB to stdout without a newline and 20 MB of short lines to stderr, then 200 "printed"
+//	/lambda          200, JSON with what Lambda told the function: its request id and trace header
+//	/loose           200 with header values that are a number and null, as JavaScript functions send
+//	/text/{n}        200 with a text body of n bytes
 //
 // When PROBE_HANG_FILE names a file that exists, init removes it and then hangs forever (the next environment
 // starts normally).
@@ -26,13 +29,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 func main() {
 	if f := os.Getenv("PROBE_HANG_FILE"); f != "" && os.Remove(f) == nil {
-		select {}
+		for { // not select {}: a static binary's runtime would report a deadlock and exit, as it would in Lambda
+			time.Sleep(time.Hour)
+		}
 	}
-	lambda.Start(func(_ context.Context, raw json.RawMessage) (any, error) {
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var ev events.APIGatewayProxyRequest
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, err
@@ -60,6 +66,15 @@ func main() {
 			os.Stdout.WriteString(strings.Repeat("o", 1<<20))
 			os.Stderr.WriteString(strings.Repeat(strings.Repeat("e", 99)+"\n", (20<<20)/100))
 			return text("printed"), nil
+		case p == "/lambda":
+			lc, _ := lambdacontext.FromContext(ctx)
+			b, _ := json.Marshal(map[string]string{"requestId": lc.AwsRequestID, "trace": os.Getenv("_X_AMZN_TRACE_ID")})
+			return text(string(b)), nil
+		case p == "/loose":
+			return map[string]any{"statusCode": 200, "body": "loose", "headers": map[string]any{"X-Count": 5, "X-Ratio": 0.50, "X-Null": nil}}, nil
+		case strings.HasPrefix(p, "/text/"):
+			n, _ := strconv.Atoi(strings.TrimPrefix(p, "/text/"))
+			return text(strings.Repeat("compressible text ", n/18+1)[:n]), nil
 		case p == "/malformed":
 			return map[string]any{"statusCode": 200, "body": map[string]int{"x": 1}}, nil
 		}
