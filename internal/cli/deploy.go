@@ -13,7 +13,6 @@ import (
 	"github.com/coworks-go/coworks/internal/build"
 	"github.com/coworks-go/coworks/internal/config"
 	"github.com/coworks-go/coworks/internal/deployed"
-	"github.com/coworks-go/coworks/internal/localcloud"
 	"github.com/coworks-go/coworks/internal/stage"
 	"github.com/coworks-go/coworks/internal/target"
 	"github.com/spf13/cobra"
@@ -163,7 +162,7 @@ func deployStage(ctx context.Context, env *Env, d stageDeploy) (*deployReport, e
 	_, existed := rec.LambdaARN(deployed.APIHandlerName)
 
 	// The local cloud runs the host binary alone: the Lambda zip is built only for AWS.
-	local := name == localcloud.TargetName
+	local := runsHostBinaryOnly(name)
 	a, err := buildStage(ctx, dir, s, local, env.Err)
 	if err != nil {
 		return nil, err

@@ -63,6 +63,10 @@ func checkTargetSettings(env *Env, name string, s *config.Stage) error {
 	return nil
 }
 
+// runsHostBinaryOnly reports whether the target named name runs a function's host binary alone (the local
+// cloud), so that deploying there builds no Lambda zip.
+func runsHostBinaryOnly(name string) bool { return name == localcloud.TargetName }
+
 // knownTarget reports whether name is a deploy target cws knows.
 func knownTarget(name string) bool { return slices.Contains(targetNames, name) }
 
