@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strings"
 
@@ -46,12 +47,15 @@ func confirmProtected(env *Env, s *config.Stage, confirm, doing, retry string) e
 }
 
 // actor is who makes a change, for the stage's history: the CI's user when in CI (GITHUB_ACTOR,
-// GITLAB_USER_LOGIN), else $USER (or $LOGNAME), else "unknown".
+// GITLAB_USER_LOGIN), else $USER (or $LOGNAME), else the account cws runs as, else "unknown".
 func actor(env *Env) string {
 	for _, k := range []string{"GITHUB_ACTOR", "GITLAB_USER_LOGIN", "USER", "LOGNAME"} {
 		if v := env.Getenv(k); v != "" {
 			return v
 		}
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
 	}
 	return "unknown"
 }
