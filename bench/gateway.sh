@@ -3,11 +3,17 @@
 # REST API (deployed by `cws up s01 ... s20`, then served by a fresh `cws gateway`):
 #   - memory (RSS of cws and every function process it started): idle (no function started yet), then after
 #     one request per stage (20 warm execution environments), then after the throughput runs;
-#   - throughput with wrk -t2 -c32 -d10s: one stage alone (its URL only), then across the 20 stages (a Lua
-#     script rotating over their URLs), both against the same gateway in the same run.
-# Usage: bench/gateway.sh [duration]   (default 10s). Needs wrk and curl.
+#   - throughput with wrk -t2 -c32 -d10s (32 connections, as many as the default concurrency limit): one
+#     stage alone (its URL only), then across the 20 stages (a Lua script rotating over their URLs), both
+#     against the same gateway in the same run.
+# Usage: bench/gateway.sh [duration]   (default 10s). Needs wrk, curl and python3 (for a free port).
+#   env: BENCH_CONNS=32 wrk's connections; BENCH_LIMIT=N serves with `cws gateway --concurrency-limit N`
+#   (default: the gateway's own limit).
 set -euo pipefail
 dur=${1:-10s}
+conns=${BENCH_CONNS:-32}
+limit=()
+[[ -z ${BENCH_LIMIT:-} ]] || limit=(--concurrency-limit "$BENCH_LIMIT")
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 pid=
@@ -44,7 +50,7 @@ serve "$cws" up "${stages[@]}" --port "$port"
 t1=$(date +%s%N)
 stop
 grep -q "sharing REST API" "$work/err" || { echo "cws up did not share one REST API" >&2; exit 1; }
-serve "$cws" gateway --port "$port"
+serve "$cws" gateway --port "$port" "${limit[@]}"
 
 rss() { # rss: total RSS in KiB of the gateway and every process under it
 	local total=0 p
@@ -79,8 +85,8 @@ lua="$work/rotate.lua"
 } >"$lua"
 rps() { awk '/^Requests\/sec:/ {print $2}'; }
 lat() { awk '/^    Latency/ {print $2}'; }
-wrk -t2 -c32 -d"$dur" "http://127.0.0.1:$port/s01/" >"$work/one.txt"
-wrk -t2 -c32 -d"$dur" -s "$lua" "http://127.0.0.1:$port/" >"$work/all.txt"
+wrk -t2 -c"$conns" -d"$dur" "http://127.0.0.1:$port/s01/" >"$work/one.txt"
+wrk -t2 -c"$conns" -d"$dur" -s "$lua" "http://127.0.0.1:$port/" >"$work/all.txt"
 read -r loaded nloaded < <(rss)
 for f in one all; do
 	if grep -q 'Non-2xx' "$work/$f.txt"; then echo "wrk $f: errors" >&2; cat "$work/$f.txt" >&2; exit 1; fi
@@ -93,6 +99,7 @@ printf 'RSS idle (no function started)          %8.1f MiB  (%d processes)\n' "$(
 printf 'RSS with 20 warm environments           %8.1f MiB  (%d processes)\n' "$(echo "$warm/1024" | bc -l)" "$nwarm"
 printf '  per warm environment                  %8.1f MiB\n' "$(echo "($warm-$idle)/20/1024" | bc -l)"
 printf 'RSS after the wrk runs                  %8.1f MiB  (%d processes)\n' "$(echo "$loaded/1024" | bc -l)" "$nloaded"
-printf 'wrk -c32, one stage alone               %8s req/s  (latency avg %s)\n' "$one" "$(lat <"$work/one.txt")"
-printf 'wrk -c32, rotating over 20 stages       %8s req/s  (latency avg %s)\n' "$all" "$(lat <"$work/all.txt")"
+printf 'concurrency limit                       %8s\n' "${BENCH_LIMIT:-default}"
+printf 'wrk -c%-3s one stage alone               %8s req/s  (latency avg %s)\n' "$conns," "$one" "$(lat <"$work/one.txt")"
+printf 'wrk -c%-3s rotating over 20 stages       %8s req/s  (latency avg %s)\n' "$conns," "$all" "$(lat <"$work/all.txt")"
 printf '  ratio 20 stages / one stage           %8.2f\n' "$(echo "$all/$one" | bc -l)"

@@ -9,13 +9,17 @@
 # one server runs), warmed up for 1 s with the same wrk shape before the measured run. Rounds interleave the
 # contenders so machine load hits them alike; figures are medians over the rounds.
 #
-# Usage: bench/local.sh            (env: BENCH_DURATION=10s per wrk run, BENCH_ROUNDS=3, BENCH_SWAPS=5)
+# Usage: bench/local.sh            (env: BENCH_DURATION=10s per wrk run, BENCH_ROUNDS=3, BENCH_SWAPS=5,
+#                                  BENCH_PARTS="runtime swap": `swap` alone measures only the rebuild-and-swap)
 # Needs: go, wrk (Debian package `wrk`), node + npm (serverless-offline is installed once under
-# ${XDG_CACHE_HOME:-~/.cache}/cws-bench/, keyed on its versions). Prints the results as markdown.
+# ${XDG_CACHE_HOME:-~/.cache}/cws-bench/, keyed on its versions); `swap` alone needs only go.
+# Prints the results as markdown.
 set -euo pipefail
 dur=${BENCH_DURATION:-10s}
 rounds=${BENCH_ROUNDS:-3}
 swaps=${BENCH_SWAPS:-5}
+parts=${BENCH_PARTS:-runtime swap}
+has() { [[ " $parts " == *" $1 "* ]]; } # has PART: whether BENCH_PARTS selects PART
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 export NO_COLOR=1 GOFLAGS=-mod=mod GOTOOLCHAIN=local CWS_STAGE=
@@ -29,26 +33,28 @@ log() { echo "# $*" >&2; }
 die() { echo "local.sh: $*" >&2; exit 1; }
 
 # --- tools -----------------------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		log "installing wrk"
-		apt-get install -y wrk >/dev/null || die "apt-get install -y wrk failed: install wrk (Debian/Ubuntu package wrk) and retry"
-	else
-		die "wrk is missing: run 'sudo apt-get install -y wrk' (or build https://github.com/wg/wrk) and retry"
+if has runtime; then
+	if ! command -v wrk >/dev/null; then
+		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+			log "installing wrk"
+			apt-get install -y wrk >/dev/null || die "apt-get install -y wrk failed: install wrk (Debian/Ubuntu package wrk) and retry"
+		else
+			die "wrk is missing: run 'sudo apt-get install -y wrk' (or build https://github.com/wg/wrk) and retry"
+		fi
 	fi
+	command -v npm >/dev/null || die "npm is missing: install Node.js 20+ with npm, needed for the serverless-offline peer"
+	sls_versions=$(cd "$repo/bench/serverless-offline" && node -p 'const d=require("./package.json").devDependencies; d.serverless+"-"+d["serverless-offline"]')
+	sls_dir=${XDG_CACHE_HOME:-$HOME/.cache}/cws-bench/sls-$sls_versions
+	cp "$repo"/bench/serverless-offline/{package.json,serverless.yml,handler.js} "$work/" # sls_dir may not exist yet
+	if [ ! -x "$sls_dir/node_modules/.bin/sls" ]; then
+		log "installing serverless-offline ($sls_versions) into $sls_dir (about a minute, once)"
+		mkdir -p "$sls_dir"
+		cp "$work"/{package.json,serverless.yml,handler.js} "$sls_dir/"
+		(cd "$sls_dir" && npm install --no-audit --no-fund >"$work/npm.log" 2>&1) ||
+			{ cat "$work/npm.log" >&2; die "npm install failed in $sls_dir"; }
+	fi
+	cp "$work"/{package.json,serverless.yml,handler.js} "$sls_dir/" # the committed project files win
 fi
-command -v npm >/dev/null || die "npm is missing: install Node.js 20+ with npm, needed for the serverless-offline peer"
-sls_versions=$(cd "$repo/bench/serverless-offline" && node -p 'const d=require("./package.json").devDependencies; d.serverless+"-"+d["serverless-offline"]')
-sls_dir=${XDG_CACHE_HOME:-$HOME/.cache}/cws-bench/sls-$sls_versions
-cp "$repo"/bench/serverless-offline/{package.json,serverless.yml,handler.js} "$work/" # sls_dir may not exist yet
-if [ ! -x "$sls_dir/node_modules/.bin/sls" ]; then
-	log "installing serverless-offline ($sls_versions) into $sls_dir (about a minute, once)"
-	mkdir -p "$sls_dir"
-	cp "$work"/{package.json,serverless.yml,handler.js} "$sls_dir/"
-	(cd "$sls_dir" && npm install --no-audit --no-fund >"$work/npm.log" 2>&1) ||
-		{ cat "$work/npm.log" >&2; die "npm install failed in $sls_dir"; }
-fi
-cp "$work"/{package.json,serverless.yml,handler.js} "$sls_dir/" # the committed project files win
 
 log "building cws, localbench"
 (cd "$repo" && go build -o "$work/cws" ./cmd/cws)
@@ -165,42 +171,47 @@ measure() {
 # --- run ---------------------------------------------------------------------------------------------------
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average at start: $load_start"
-log "first start of cws run builds examples/hello (not measured)"
-port=$("$lb" freeport)
-start cws-root "$port"
-"$lb" wait "http://127.0.0.1:$port/" 60s
-stop
+if has runtime; then
+	log "first start of cws run builds examples/hello (not measured)"
+	port=$("$lb" freeport)
+	start cws-root "$port"
+	"$lb" wait "http://127.0.0.1:$port/" 60s
+	stop
 
-for r in $(seq "$rounds"); do
-	for name in nethttp cws-root cws-stage sls-default sls-inprocess; do
-		for c in 1 32; do
-			log "round $r/$rounds: $name, $c connection(s), $dur"
-			measure "$name" "$c"
+	for r in $(seq "$rounds"); do
+		for name in nethttp cws-root cws-stage sls-default sls-inprocess; do
+			for c in 1 32; do
+				log "round $r/$rounds: $name, $c connection(s), $dur"
+				measure "$name" "$c"
+			done
 		done
+		log "round $r/$rounds: runtimefloor"
+		"$work/runtimefloor" >"$work/floor.$r" 2>&1 || { cat "$work/floor.$r" >&2; die "runtimefloor failed"; }
+		floorline() { grep -F "| $1" "$work/floor.$r" | awk -F'|' -v f="$2" '{gsub(/[^0-9.]/, "", $f); print $f}'; }
+		add floor.rps "$(floorline "minimal Runtime API server" 3)"
+		add floor.p50 "$(floorline "minimal Runtime API server" 4)"
+		add floor.p99 "$(floorline "minimal Runtime API server" 5)"
+		add pool.p50 "$(floorline "runtimeapi.Pool.Invoke" 4)"
+		add pool.p99 "$(floorline "runtimeapi.Pool.Invoke" 5)"
+		add cold "$(floorline "new environment to first response" 3)"
+		add floor.envrss "$(floorline "warm environment RSS" 3)"
 	done
-	log "round $r/$rounds: runtimefloor"
-	"$work/runtimefloor" >"$work/floor.$r" 2>&1 || { cat "$work/floor.$r" >&2; die "runtimefloor failed"; }
-	floorline() { grep -F "| $1" "$work/floor.$r" | awk -F'|' -v f="$2" '{gsub(/[^0-9.]/, "", $f); print $f}'; }
-	add floor.rps "$(floorline "minimal Runtime API server" 3)"
-	add floor.p50 "$(floorline "minimal Runtime API server" 4)"
-	add floor.p99 "$(floorline "minimal Runtime API server" 5)"
-	add pool.p50 "$(floorline "runtimeapi.Pool.Invoke" 4)"
-	add pool.p99 "$(floorline "runtimeapi.Pool.Invoke" 5)"
-	add cold "$(floorline "new environment to first response" 3)"
-	add floor.envrss "$(floorline "warm environment RSS" 3)"
-done
+fi
 
-log "rebuild-and-swap: cws run serving a cws new project, $swaps one-line edits"
-(cd "$work" && "$cws" new svc --replace "$repo" >/dev/null && cd svc && GOPROXY=off go mod tidy)
-port=$("$lb" freeport)
-setsid "$cws" --project-dir "$work/svc" run --port "$port" >"$work/svc.out" 2>"$work/svc.err" &
-server=$!
-pids+=("$server")
-"$lb" wait "http://127.0.0.1:$port/" 120s
-"$lb" swap "http://127.0.0.1:$port/" "$work/svc/main.go" 'Hello from svc!' "$swaps" | tee "$work/swap" >&2
-add swap "$(awk '/^median/ {print $2}' "$work/swap")"
-swap_all=$(awk '/^swap/ {printf "%s%s", sep, $3; sep = ", "}' "$work/swap")
-stop
+swap_all=-
+if has swap; then
+	log "rebuild-and-swap: cws run serving a cws new project, $swaps one-line edits"
+	(cd "$work" && "$cws" new svc --replace "$repo" >/dev/null && cd svc && GOPROXY=off go mod tidy)
+	port=$("$lb" freeport)
+	setsid "$cws" --project-dir "$work/svc" run --port "$port" >"$work/svc.out" 2>"$work/svc.err" &
+	server=$!
+	pids+=("$server")
+	"$lb" wait "http://127.0.0.1:$port/" 120s
+	"$lb" swap "http://127.0.0.1:$port/" "$work/svc/main.go" 'Hello from svc!' "$swaps" | tee "$work/swap" >&2
+	add swap "$(awk '/^median/ {print $2}' "$work/swap")"
+	swap_all=$(awk '/^swap/ {printf "%s%s", sep, $3; sep = ", "}' "$work/swap")
+	stop
+fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average at end: $load_end"
 
@@ -209,6 +220,18 @@ m() { median "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "-") print "-"; else printf "%.2f", a / b }'; }
 goal() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN { if (v == "-") print "-"; else if ((op == "<=" && v <= g) || (op == ">=" && v >= g) || (op == "<" && v < g)) print "met"; else print "**missed**" }'; }
 mb() { awk -v k="$1" 'BEGIN { if (k == "-") print "-"; else printf "%.1f MB", k / 1024 }'; }
+
+if ! has runtime; then # the rebuild-and-swap alone
+	cat <<EOT
+Run of $(date -u +%Y-%m-%d) at $(date -u +%H:%M) UTC: \`BENCH_PARTS="$parts" bench/local.sh\` (BENCH_SWAPS=$swaps),
+$(nproc) CPUs ($(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(go version | cut -d' ' -f3). Load average (1, 5, 15 min) at start $load_start, at end $load_end.
+
+| goal | measured | goal met |
+|---|---:|---|
+| rebuild-and-swap after a one-line edit, warm Go cache < 2 s (median of $swaps: $swap_all ms) | $(m swap) ms | $(goal "$(m swap)" "<" 2000) |
+EOT
+	exit 0
+fi
 
 cat <<EOF
 Run of $(date -u +%Y-%m-%d) at $(date -u +%H:%M) UTC: \`bench/local.sh\` (BENCH_DURATION=$dur, BENCH_ROUNDS=$rounds, BENCH_SWAPS=$swaps),
