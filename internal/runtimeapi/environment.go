@@ -151,24 +151,36 @@ func (e *environment) awaitInit(limit time.Duration) *initFailure {
 		return nil
 	case <-e.initFailed:
 		e.stop(0)
-		e.mu.Lock()
-		errType, body := e.initErrType, e.initErrBody
-		e.mu.Unlock()
-		if errType == "" {
-			errType = "Runtime.InitError"
-		}
-		var doc errorDocument
-		if json.Unmarshal(body, &doc) != nil || doc.ErrorMessage == "" {
-			body, doc.ErrorMessage = nil, "the runtime reported an init error"
-		}
-		return &initFailure{duration: time.Since(e.started), status: "error", errType: errType, message: doc.ErrorMessage, body: body}
+		return e.reportedInitFailure()
 	case <-e.exited:
+		// A runtime exits right after its /init/error is answered: the error it posted is the cause.
+		if f := e.reportedInitFailure(); f != nil {
+			return f
+		}
 		return &initFailure{duration: time.Since(e.started), status: "error", errType: "Runtime.ExitError",
 			message: "Runtime exited with error: " + e.exitDescription()}
 	case <-timer.C:
 		e.stop(0)
 		return &initFailure{duration: limit, status: "timeout"}
 	}
+}
+
+// reportedInitFailure is the failure the runtime posted to /init/error, or nil when it posted none.
+func (e *environment) reportedInitFailure() *initFailure {
+	e.mu.Lock()
+	errType, body := e.initErrType, e.initErrBody
+	e.mu.Unlock()
+	if body == nil {
+		return nil
+	}
+	if errType == "" {
+		errType = "Runtime.InitError"
+	}
+	var doc errorDocument
+	if json.Unmarshal(body, &doc) != nil || doc.ErrorMessage == "" {
+		body, doc.ErrorMessage = nil, "the runtime reported an init error"
+	}
+	return &initFailure{duration: time.Since(e.started), status: "error", errType: errType, message: doc.ErrorMessage, body: body}
 }
 
 // watch waits for the process to exit (its process group is killed with it), settles the invocation it

@@ -189,7 +189,9 @@ func (e *environment) claimAnswer(id string) *invocation {
 	return inv
 }
 
-// recordInitError stores an init error; false when init already completed.
+// recordInitError stores an init error; false when init already completed or an error was recorded. The
+// caller answers the runtime, then closes initFailed: the environment is stopped at once after that, and
+// stopping it first would cut the runtime's connection before its 202.
 func (e *environment) recordInitError(errType string, body []byte) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -197,7 +199,6 @@ func (e *environment) recordInitError(errType string, body []byte) bool {
 		return false
 	}
 	e.initErrType, e.initErrBody = errType, append([]byte{}, body...)
-	close(e.initFailed)
 	return true
 }
 

@@ -170,6 +170,10 @@ func (e *environment) handleInitError(w http.ResponseWriter, r *http.Request) {
 	w.Header()["Content-Type"] = []string{"application/json"}
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = io.WriteString(w, `{"status":"OK"}`)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	close(e.initFailed)
 }
 
 // readLimited reads a request body of at most limit bytes; tooLarge reports a larger one (its rest is not read).
