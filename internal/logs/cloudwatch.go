@@ -36,9 +36,10 @@ type CloudWatch struct {
 	LogGroup string
 	// Stage names the entries' stage.
 	Stage string
-	// LogGroupARN, when set and Client also implements LiveTailAPI, lets Read follow through a Live Tail
-	// session (StartLiveTail) rather than by polling; polling is the fallback when the session cannot start
-	// (no permission, an endpoint without Live Tail) or ends.
+	// LogGroupARN, when set and Client also implements LiveTailAPI, lets Read follow through Live Tail
+	// sessions (StartLiveTail) rather than by polling: a session that ends or breaks is started again;
+	// polling is the fallback when a session cannot start (no permission, an endpoint without Live Tail) or
+	// keeps breaking.
 	LogGroupARN string
 	// Poll is the follow interval when polling; 0 means DefaultCloudWatchPoll.
 	Poll time.Duration
@@ -114,7 +115,7 @@ func (c *CloudWatch) Read(ctx context.Context, q Query, fn func(Entry) error) er
 		return err
 	}
 	if lt, ok := c.Client.(LiveTailAPI); ok && c.LogGroupARN != "" {
-		if err := r.liveTail(ctx, lt, fn); err == nil || ctx.Err() != nil {
+		if err := r.followLiveTail(ctx, lt, fn); err == nil || ctx.Err() != nil {
 			return nil
 		}
 	}

@@ -130,14 +130,11 @@ func TestCloudWatchFakeServerMissingGroup(t *testing.T) {
 // With Live Tail, following goes through a session (the poll interval is an hour here, so nothing comes by
 // polling): the real SDK client reads the fake's event stream; the session's first catch-up read and its
 // live events are not doubled; the function's lines get their stream's request id.
-func TestCloudWatchFakeServerLiveTail(t *testing.T) {
-	fakeAWSEnv(t)
-	srv := cloudwatchfake.New()
-	defer srv.Close()
-	srv.LiveTail = true
-	t0 := time.Date(2025, 1, 2, 15, 4, 5, 0, time.UTC)
-	const a = "2025/01/02/[$LATEST]aaaa"
-	srv.Put("/aws/lambda/svc-prod", cloudwatchfake.Event{Stream: a, Time: t0, Message: "START RequestId: " + id1 + " Version: $LATEST\n"})
+// followLiveTail starts a following Read of the fake's svc-prod group through Live Tail (polling only
+// every hour, so that what arrives came through Live Tail) and returns the next entry read, and stop,
+// which ends the Read and fails the test if it returned an error.
+func followLiveTail(t *testing.T, srv *cloudwatchfake.Server) (next func() Entry, stop func()) {
+	t.Helper()
 	// StartLiveTail's host is the endpoint's with "stream-" in front, as Live Tail's own endpoint is: dial the
 	// fake whatever the host.
 	addr := strings.TrimPrefix(srv.URL, "http://")
@@ -149,11 +146,10 @@ func TestCloudWatchFakeServerLiveTail(t *testing.T) {
 	cw := &CloudWatch{Client: client, LogGroup: "/aws/lambda/svc-prod", Stage: "prod", Poll: time.Hour,
 		LogGroupARN: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/svc-prod"}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	entries := make(chan Entry, 100)
 	done := make(chan error, 1)
 	go func() { done <- cw.Read(ctx, Query{Follow: true}, func(e Entry) error { entries <- e; return nil }) }()
-	next := func() Entry {
+	next = func() Entry {
 		t.Helper()
 		select {
 		case e := <-entries:
@@ -163,25 +159,74 @@ func TestCloudWatchFakeServerLiveTail(t *testing.T) {
 			return Entry{}
 		}
 	}
+	stop = func() {
+		t.Helper()
+		select {
+		case e := <-entries:
+			t.Fatalf("an entry came twice or from nowhere: %+v", e)
+		case <-time.After(200 * time.Millisecond):
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(cancel)
+	return next, stop
+}
+
+// waitForSessions waits until the fake has started n Live Tail sessions and one is open.
+func waitForSessions(t *testing.T, srv *cloudwatchfake.Server, n int) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); srv.SessionsStarted() < n || srv.Sessions() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("Live Tail sessions: %d started, %d open; want %d started and one open", srv.SessionsStarted(), srv.Sessions(), n)
+		}
+	}
+}
+
+func TestCloudWatchFakeServerLiveTail(t *testing.T) {
+	fakeAWSEnv(t)
+	srv := cloudwatchfake.New()
+	defer srv.Close()
+	srv.LiveTail = true
+	t0 := time.Date(2025, 1, 2, 15, 4, 5, 0, time.UTC)
+	const a = "2025/01/02/[$LATEST]aaaa"
+	srv.Put("/aws/lambda/svc-prod", cloudwatchfake.Event{Stream: a, Time: t0, Message: "START RequestId: " + id1 + " Version: $LATEST\n"})
+	next, stop := followLiveTail(t, srv)
 	if e := next(); !strings.HasPrefix(e.Message, "START") {
 		t.Fatalf("backlog: %+v", e)
 	}
-	for end := time.Now().Add(10 * time.Second); srv.Sessions() == 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatal("no Live Tail session started")
-		}
-	}
+	waitForSessions(t, srv, 1)
 	srv.Put("/aws/lambda/svc-prod", cloudwatchfake.Event{Stream: a, Time: time.Now(), Message: "live line\n"})
 	if e := next(); e.Message != "live line" || e.RequestID != id1 || e.Stage != "prod" {
 		t.Fatalf("live: %+v", e)
 	}
-	select {
-	case e := <-entries:
-		t.Fatalf("an entry came twice or from nowhere: %+v", e)
-	case <-time.After(200 * time.Millisecond):
+	stop()
+}
+
+// TestCloudWatchFakeServerLiveTailStartsAgainWhenTheSessionEnds: Live Tail ends sessions after 3 hours and a
+// connection can drop; `cws logs --follow` then starts a new session rather than falling back to polling,
+// and a line written in between arrives once.
+func TestCloudWatchFakeServerLiveTailStartsAgainWhenTheSessionEnds(t *testing.T) {
+	fakeAWSEnv(t)
+	srv := cloudwatchfake.New()
+	defer srv.Close()
+	srv.LiveTail = true
+	const a = "2025/01/02/[$LATEST]aaaa"
+	srv.Put("/aws/lambda/svc-prod", cloudwatchfake.Event{Stream: a, Time: time.Now(), Message: "START RequestId: " + id1 + " Version: $LATEST\n"})
+	next, stop := followLiveTail(t, srv)
+	next()
+	waitForSessions(t, srv, 1)
+	srv.EndSessions()
+	srv.Put("/aws/lambda/svc-prod", cloudwatchfake.Event{Stream: a, Time: time.Now(), Message: "between sessions\n"})
+	waitForSessions(t, srv, 2)
+	if e := next(); e.Message != "between sessions" || e.RequestID != id1 {
+		t.Fatalf("the line written between sessions: %+v", e)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	srv.Put("/aws/lambda/svc-prod", cloudwatchfake.Event{Stream: a, Time: time.Now(), Message: "second session\n"})
+	if e := next(); e.Message != "second session" {
+		t.Fatalf("live in the second session: %+v", e)
 	}
+	stop()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -18,13 +19,47 @@ type LiveTailAPI interface {
 // errLiveTailEnded is a Live Tail session that ended by itself (Live Tail closes sessions after 3 hours).
 var errLiveTailEnded = errors.New("the Live Tail session ended")
 
-// liveTail follows the log group through a Live Tail session until ctx ends (nil) or the session cannot
-// start or stops (the error; the caller then polls). When the session starts, one FilterLogEvents read
-// catches up on what was written since the last read; live events it already returned are skipped.
-func (r *cloudWatchRead) liveTail(ctx context.Context, lt LiveTailAPI, fn func(Entry) error) error {
+// Live Tail sessions are started again when they end or their stream breaks (a dropped connection, the
+// 3-hour limit), after liveTailRestartDelay; a session that ends within liveTailShortSession of its start
+// counts against maxShortLiveTailSessions in a row, after which the reader polls instead.
+const (
+	liveTailRestartDelay     = time.Second
+	liveTailShortSession     = 10 * time.Second
+	maxShortLiveTailSessions = 3
+)
+
+// followLiveTail follows the log group through Live Tail sessions until ctx ends (nil), a session is
+// refused, or sessions keep breaking (the error; the caller then polls).
+func (r *cloudWatchRead) followLiveTail(ctx context.Context, lt LiveTailAPI, fn func(Entry) error) error {
+	short := 0
+	for {
+		began := time.Now()
+		again, err := r.liveTail(ctx, lt, fn)
+		if err == nil || ctx.Err() != nil || !again {
+			return err
+		}
+		if short++; time.Since(began) >= liveTailShortSession {
+			short = 1
+		}
+		if short >= maxShortLiveTailSessions {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(liveTailRestartDelay):
+		}
+	}
+}
+
+// liveTail follows the log group through one Live Tail session until ctx ends (nil) or the session is
+// refused or stops (the error); again says that it stopped after StartLiveTail was accepted (the stream
+// ended or broke), so that a new session may do better. When it starts, one FilterLogEvents read catches
+// up on what was written since the last read; live events it already returned are skipped.
+func (r *cloudWatchRead) liveTail(ctx context.Context, lt LiveTailAPI, fn func(Entry) error) (again bool, err error) {
 	out, err := lt.StartLiveTail(ctx, &cloudwatchlogs.StartLiveTailInput{LogGroupIdentifiers: []string{r.c.LogGroupARN}})
 	if err != nil {
-		return err
+		return false, err
 	}
 	stream := out.GetStream()
 	defer stream.Close()
@@ -34,17 +69,17 @@ func (r *cloudWatchRead) liveTail(ctx context.Context, lt LiveTailAPI, fn func(E
 		var ok bool
 		select {
 		case <-ctx.Done():
-			return nil
+			return false, nil
 		case ev, ok = <-stream.Events():
 		}
 		if !ok {
 			if err := stream.Err(); err != nil && ctx.Err() == nil {
-				return err
+				return true, err
 			}
 			if ctx.Err() != nil {
-				return nil
+				return false, nil
 			}
-			return errLiveTailEnded
+			return true, errLiveTailEnded
 		}
 		switch v := ev.(type) {
 		case *types.StartLiveTailResponseStreamMemberSessionStart:
@@ -53,7 +88,7 @@ func (r *cloudWatchRead) liveTail(ctx context.Context, lt LiveTailAPI, fn func(E
 			err := r.page(ctx, fn)
 			r.caught = nil
 			if err != nil && !errors.Is(err, ErrNoLogGroup) {
-				return err
+				return false, err
 			}
 		case *types.StartLiveTailResponseStreamMemberSessionUpdate:
 			for _, le := range v.Value.SessionResults {
@@ -62,7 +97,7 @@ func (r *cloudWatchRead) liveTail(ctx context.Context, lt LiveTailAPI, fn func(E
 					continue
 				}
 				if err := r.emit(ts, stream, msg, fn); err != nil {
-					return err
+					return false, err
 				}
 				if ts > r.from { // a poll after this session starts from here
 					r.from = ts

@@ -38,7 +38,15 @@ type Server struct {
 	groups   map[string][]stored
 	seq      int
 	calls    int
-	sessions map[chan Event]string // live tail sessions and the log group each tails
+	sessions map[*session]bool // the open Live Tail sessions
+	started  int               // Live Tail sessions ever started
+}
+
+// session is one Live Tail session: the log group it tails, its events, and end, closed to end it.
+type session struct {
+	group  string
+	events chan Event
+	end    chan struct{}
 }
 
 type stored struct {
@@ -48,7 +56,7 @@ type stored struct {
 
 // New starts a server with no log group.
 func New() *Server {
-	s := &Server{PageSize: 100, groups: map[string][]stored{}, sessions: map[chan Event]string{}}
+	s := &Server{PageSize: 100, groups: map[string][]stored{}, sessions: map[*session]bool{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -60,10 +68,10 @@ func (s *Server) Put(group string, events ...Event) {
 	for _, e := range events {
 		s.seq++
 		s.groups[group] = append(s.groups[group], stored{Event: e, id: fmt.Sprintf("%056d", s.seq)})
-		for ch, g := range s.sessions {
-			if strings.HasSuffix(g, ":log-group:"+group) {
+		for sess := range s.sessions {
+			if strings.HasSuffix(sess.group, ":log-group:"+group) {
 				select {
-				case ch <- e:
+				case sess.events <- e:
 				default: // a session that does not read loses events, as Live Tail's do
 				}
 			}
@@ -79,6 +87,23 @@ func (s *Server) Sessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.sessions)
+}
+
+// SessionsStarted returns the number of Live Tail sessions ever started.
+func (s *Server) SessionsStarted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.started
+}
+
+// EndSessions ends every open Live Tail session, as Live Tail does after 3 hours: the stream ends.
+func (s *Server) EndSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sess := range s.sessions {
+		close(sess.end)
+		delete(s.sessions, sess)
+	}
 }
 
 // Calls returns the number of FilterLogEvents calls answered.
@@ -177,13 +202,14 @@ func (s *Server) liveTail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	group := in.LogGroupIdentifiers[0]
-	ch := make(chan Event, 100)
+	sess := &session{group: group, events: make(chan Event, 100), end: make(chan struct{})}
 	s.mu.Lock()
-	s.sessions[ch] = group
+	s.sessions[sess] = true
+	s.started++
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		delete(s.sessions, ch)
+		delete(s.sessions, sess)
 		s.mu.Unlock()
 	}()
 	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
@@ -209,7 +235,9 @@ func (s *Server) liveTail(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case e := <-ch:
+		case <-sess.end:
+			return
+		case e := <-sess.events:
 			update := map[string]any{
 				"sessionMetadata": map[string]bool{"sampled": false},
 				"sessionResults": []map[string]any{{
