@@ -173,6 +173,54 @@ func TestAccountLimitReclaimsTheLeastRecentlyUsedIdleEnvironment(t *testing.T) {
 	}
 }
 
+// TestAccountLimitWaitsForItsOwnEnvironmentBeforeReclaiming: at the account's limit, an invocation whose
+// function has an environment about to free up waits for it (up to as long as the function's cold start
+// takes) rather than stop another function's warm environment and cold-start one of its own. Reclaiming at
+// once made a load spread over many stages at the limit cold-start on nearly every request.
+func TestAccountLimitWaitsForItsOwnEnvironmentBeforeReclaiming(t *testing.T) {
+	acct := NewAccount(2)
+	slow, err := acct.NewPool(FunctionConfig{Name: "slow", Executable: binDir + "/sleep", Timeout: 5 * time.Second,
+		Env: map[string]string{"SLOW_INIT_MS": "2000"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		slow.Close(ctx)
+	})
+	other := newAccountPool(t, acct, "echo", "other")
+	ctx := context.Background()
+	first, err := slow.Invoke(ctx, []byte(`{"ms":0}`), InvokeOptions{}) // a cold start of 2 s
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, err := other.Invoke(ctx, []byte(`1`), InvokeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "both environments to be idle", func() bool { return slow.Stats().Idle == 1 && other.Stats().Idle == 1 })
+	busy := make(chan error, 1)
+	go func() {
+		_, err := slow.Invoke(ctx, []byte(`{"ms":200}`), InvokeOptions{})
+		busy <- err
+	}()
+	eventually(t, "the slow function to be busy", func() bool { return slow.Stats().Busy == 1 })
+	res, err := slow.Invoke(ctx, []byte(`{"ms":0}`), InvokeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+	if res.ColdStart || res.PID != first.PID {
+		t.Errorf("second invocation at the limit: cold %v on pid %d; want the function's own environment %d once free", res.ColdStart, res.PID, first.PID)
+	}
+	if s := other.Stats(); s.Idle != 1 || processGone(warm.PID) {
+		t.Errorf("the other function's environment was reclaimed (%+v); want it kept warm", s)
+	}
+}
+
 // TestAccountLimitMakesRequestsWait: when every environment of the account is busy, an invocation of
 // another function waits for one to free up instead of failing (AWS would throttle it).
 func TestAccountLimitMakesRequestsWait(t *testing.T) {

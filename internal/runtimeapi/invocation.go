@@ -50,6 +50,9 @@ func (p *Pool) coldStart(env *environment, inv *invocation) {
 		env.mu.Lock()
 		inv.initDur = env.initDuration
 		env.mu.Unlock()
+		p.mu.Lock()
+		p.lastInit = inv.initDur
+		p.mu.Unlock()
 		p.dispatch(env, inv)
 		return
 	}

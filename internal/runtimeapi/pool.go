@@ -24,6 +24,7 @@ type Pool struct {
 	starting  int            // environments reserved, their process not started yet
 	busy      int            // environments starting or running an unanswered invocation
 	finishing int            // environments that answered and have not called /next again
+	lastInit  time.Duration  // how long the last successful cold start's init took
 	closed    bool
 	stats     Stats
 
@@ -75,6 +76,22 @@ func (p *Pool) Config() FunctionConfig { return p.cfg }
 // reuses the warm one. Work after the response that lasts longer than this (a slow defer) does not hold the
 // request up any further: it gets a new environment.
 const finishingGrace = 10 * time.Millisecond
+
+// defaultInitCost stands for a function's cold start before its first one was measured: about what a
+// small Go function's init takes here (15-50 ms).
+const defaultInitCost = 50 * time.Millisecond
+
+// reclaimWait is how long an invocation waits for one of its function's busy environments, when the
+// account is at its limit, before it stops another function's idle environment to start its own: as long
+// as the function's last cold start took. Waiting that long costs the caller no more than the cold start
+// would, and it spares the other function a cold start of its own later. Without it, a load spread over
+// many functions at the limit made nearly every request stop an environment and cold-start one.
+func (p *Pool) reclaimWait() time.Duration {
+	if p.lastInit > 0 {
+		return p.lastInit
+	}
+	return defaultInitCost
+}
 
 // Invoke runs one invocation, as Lambda schedules it: on an environment waiting in /next (the most recently
 // used first), else on a new environment (a cold start). An environment that has answered but not yet called
@@ -131,9 +148,14 @@ func (p *Pool) acquire(ctx context.Context) (env *environment, cold bool, err er
 	a := p.acct
 	var grace *time.Timer // running while the invocation waits for a finishing environment
 	graceOver := false
+	var patience *time.Timer // running while, at the account's limit, it waits for a busy environment
+	patienceOver := false
 	defer func() {
 		if grace != nil {
 			grace.Stop()
+		}
+		if patience != nil {
+			patience.Stop()
 		}
 	}()
 	a.mu.Lock()
@@ -162,6 +184,11 @@ func (p *Pool) acquire(ctx context.Context) (env *environment, cold bool, err er
 			return nil, false, fmt.Errorf("runtimeapi: function %q has reserved concurrency %d and all are busy: %w", p.cfg.Name, r, ErrThrottled)
 		case m > 0 && len(p.envs)+p.starting >= m:
 			// The function's own cap: wait for one of its environments.
+		case a.live >= a.limit && p.busy+p.finishing > 0 && !patienceOver:
+			if patience == nil {
+				patience = time.NewTimer(p.reclaimWait())
+			}
+			timeout = patience.C
 		case a.live < a.limit || a.reclaimLocked(p):
 			env, err = p.startLocked()
 			return env, err == nil, err
@@ -170,7 +197,11 @@ func (p *Pool) acquire(ctx context.Context) (env *environment, cold bool, err er
 		if cancelled {
 			return nil, false, ctx.Err()
 		}
-		graceOver = graceOver || timedOut
+		if timedOut && grace != nil && timeout == grace.C {
+			graceOver = true
+		} else if timedOut {
+			patienceOver = true
+		}
 	}
 }
 
