@@ -16,9 +16,10 @@ import (
 func DefaultConcurrencyLimit() int { return max(32, 8*runtime.NumCPU()) }
 
 // Account is what the functions of one local cloud share, as the functions of an AWS account share its
-// concurrency: a limit on the execution environments alive at once, across all of its pools. Starting an
-// environment past the limit first reclaims the idle environment of another function that has waited
-// longest (least recently used); when every environment is busy, invocations wait for one to free up
+// concurrency: a limit on the execution environments alive at once, across all of its pools. At the limit,
+// an invocation whose function has busy environments waits up to one of its cold starts for one of them;
+// then starting an environment reclaims the idle environment of another function that has waited longest
+// (least recently used); when every environment is busy, invocations wait for one to free up
 // instead of being throttled as on AWS (a deliberate divergence: a laptop's limit is a resource bound, not a
 // quota). An Account has no goroutine of its own and needs no closing. It is safe for concurrent use.
 type Account struct {

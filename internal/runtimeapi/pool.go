@@ -97,8 +97,9 @@ func (p *Pool) reclaimWait() time.Duration {
 // used first), else on a new environment (a cold start). An environment that has answered but not yet called
 // /next (work after the response, a slow defer) is busy: it gets no event, though Invoke waits up to
 // finishingGrace for it to come back before starting another one. Past the reserved concurrency
-// Invoke returns ErrThrottled; at the account's limit it reclaims another function's idle environment or
-// waits (respecting ctx) for one to free up. It returns a *FunctionError (with the Result measured so far)
+// Invoke returns ErrThrottled; at the account's limit it waits up to one cold start (reclaimWait) for one of
+// its own busy environments, then reclaims another function's idle environment or waits (respecting ctx)
+// for one to free up. It returns a *FunctionError (with the Result measured so far)
 // when the function failed, timed out, crashed or could not initialise. When ctx ends first Invoke returns
 // ctx.Err() (also during a cold start's init) and the invocation keeps running until it answers or times
 // out, as in Lambda.
