@@ -85,7 +85,8 @@ const defaultInitCost = 50 * time.Millisecond
 // account is at its limit, before it stops another function's idle environment to start its own: as long
 // as the function's last cold start took. Waiting that long costs the caller no more than the cold start
 // would, and it spares the other function a cold start of its own later. Without it, a load spread over
-// many functions at the limit made nearly every request stop an environment and cold-start one.
+// many functions at the limit made nearly every request stop an environment and cold-start one. p.mu must
+// be held.
 func (p *Pool) reclaimWait() time.Duration {
 	if p.lastInit > 0 {
 		return p.lastInit
