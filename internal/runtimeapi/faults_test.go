@@ -149,7 +149,7 @@ func TestAccountLimitReclaimsTheLeastRecentlyUsedIdleEnvironment(t *testing.T) {
 	acct := NewAccount(2)
 	pools := make([]*Pool, 3)
 	for i := range pools {
-		pools[i] = newAccountPool(t, acct, "echo", fmt.Sprintf("fn%d", i))
+		pools[i] = newAccountPool(t, acct, "echo", fmt.Sprintf("fn%d", i), nil)
 	}
 	ctx := context.Background()
 	invoke := func(p *Pool) Result {
@@ -179,17 +179,8 @@ func TestAccountLimitReclaimsTheLeastRecentlyUsedIdleEnvironment(t *testing.T) {
 // once made a load spread over many stages at the limit cold-start on nearly every request.
 func TestAccountLimitWaitsForItsOwnEnvironmentBeforeReclaiming(t *testing.T) {
 	acct := NewAccount(2)
-	slow, err := acct.NewPool(FunctionConfig{Name: "slow", Executable: binDir + "/sleep", Timeout: 5 * time.Second,
-		Env: map[string]string{"SLOW_INIT_MS": "2000"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		slow.Close(ctx)
-	})
-	other := newAccountPool(t, acct, "echo", "other")
+	slow := newAccountPool(t, acct, "sleep", "slow", func(c *FunctionConfig) { c.Env = map[string]string{"SLOW_INIT_MS": "2000"} })
+	other := newAccountPool(t, acct, "echo", "other", nil)
 	ctx := context.Background()
 	first, err := slow.Invoke(ctx, []byte(`{"ms":0}`), InvokeOptions{}) // a cold start of 2 s
 	if err != nil {
@@ -225,7 +216,7 @@ func TestAccountLimitWaitsForItsOwnEnvironmentBeforeReclaiming(t *testing.T) {
 // another function waits for one to free up instead of failing (AWS would throttle it).
 func TestAccountLimitMakesRequestsWait(t *testing.T) {
 	acct := NewAccount(1)
-	slow, other := newAccountPool(t, acct, "sleep", "slow"), newAccountPool(t, acct, "echo", "other")
+	slow, other := newAccountPool(t, acct, "sleep", "slow", nil), newAccountPool(t, acct, "echo", "other", nil)
 	done := make(chan error, 1)
 	go func() {
 		_, err := slow.Invoke(context.Background(), []byte(`{"ms":500}`), InvokeOptions{})
@@ -287,10 +278,15 @@ func threads(t *testing.T) int {
 	return n
 }
 
-// newAccountPool returns a pool of acct running the named test function as function name, closed at cleanup.
-func newAccountPool(t *testing.T, acct *Account, fn, name string) *Pool {
+// newAccountPool returns a pool of acct running the named test function as function name, closed at cleanup;
+// edit, when not nil, changes its configuration first.
+func newAccountPool(t *testing.T, acct *Account, fn, name string, edit func(*FunctionConfig)) *Pool {
 	t.Helper()
-	p, err := acct.NewPool(FunctionConfig{Name: name, Executable: binDir + "/" + fn, Timeout: 5 * time.Second}, nil)
+	cfg := FunctionConfig{Name: name, Executable: binDir + "/" + fn, Timeout: 5 * time.Second}
+	if edit != nil {
+		edit(&cfg)
+	}
+	p, err := acct.NewPool(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
